@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load.js';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8443);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.tls.enabled).toBe(true);
+    expect(c.database.url).toBeUndefined();
+    expect(c.cse.cseId).toBe('/id-in');
+    expect(c.cse.rn).toBe('cse-in');
+    expect(c.cse.adminOriginator).toBeUndefined();
+    expect(c.dataDir.endsWith('.tutela')).toBe(true);
+  });
+
+  it('takes the environment', () => {
+    const c = loadConfig({
+      TUTELA_PORT: '9443',
+      TUTELA_TLS: 'off',
+      TUTELA_DATA_DIR: '/tmp/x',
+      DATABASE_URL: 'postgres://localhost/test',
+      TUTELA_CSE_ADMIN: 'CAdmin',
+    });
+    expect(c.port).toBe(9443);
+    expect(c.tls.enabled).toBe(false);
+    expect(c.dataDir).toBe('/tmp/x');
+    expect(c.database.url).toBe('postgres://localhost/test');
+    expect(c.cse.adminOriginator).toBe('CAdmin');
+  });
+
+  it('names every problem in an invalid configuration', () => {
+    expect(() => loadConfig({ TUTELA_PORT: '70000', TUTELA_CSE_ID: 'no-slash' })).toThrow(
+      /\/port[\s\S]*\/cse\/cseId/,
+    );
+  });
+});

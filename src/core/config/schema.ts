@@ -1,0 +1,73 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The platform's configuration. Defaults are the embedded mode: one process,
+ * SQLite in the data directory, HTTPS on 127.0.0.1:8443 with a local CA.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './.tutela' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    tls: Type.Object(
+      {
+        // Turn off only behind a TLS-terminating proxy.
+        enabled: Type.Boolean({ default: true }),
+        certFile: Type.Optional(Type.String()),
+        keyFile: Type.Optional(Type.String()),
+      },
+      { default: {} },
+    ),
+    database: Type.Object(
+      {
+        // postgres://… selects PostgreSQL; absent means SQLite in dataDir.
+        url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+        // NORMAL: an acknowledged write survives a process crash (kill -9);
+        // FULL: it also survives power loss, at the cost of an fsync per commit.
+        sqliteSynchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], {
+          default: 'NORMAL',
+        }),
+        // Prefix of the PostgreSQL schema each zone gets (e.g. tutela_cse).
+        pgSchemaPrefix: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'tutela' }),
+      },
+      { default: {} },
+    ),
+    cse: Type.Object(
+      {
+        // TS-0001 §7.2: CSE-ID starts with '/', the CSEBase resource name is free.
+        cseId: Type.String({ pattern: '^/[A-Za-z0-9._-]+$', default: '/id-in' }),
+        rn: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'cse-in' }),
+        // Originator with full access to every resource; none unless configured.
+        adminOriginator: Type.Optional(Type.String({ minLength: 1 })),
+        // Originators allowed to register an AE (trailing * is a wildcard).
+        registrationAllowed: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['C*', 'S*'],
+        }),
+        maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        discoveryLimit: Type.Integer({ minimum: 1, default: 1000 }),
+        expirySweepMs: Type.Integer({ minimum: 50, default: 1000 }),
+        notify: Type.Object(
+          {
+            concurrency: Type.Integer({ minimum: 1, default: 64 }),
+            timeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
+            retryBaseMs: Type.Integer({ minimum: 10, default: 500 }),
+            retryMaxMs: Type.Integer({ minimum: 10, default: 60_000 }),
+            // A notification nobody could take for this long is marked failed.
+            giveUpAfterMs: Type.Integer({ minimum: 1000, default: 7 * 24 * 3600_000 }),
+            // Delivered notifications stay replayable for this long.
+            retainDeliveredMs: Type.Integer({ minimum: 0, default: 24 * 3600_000 }),
+          },
+          { default: {} },
+        ),
+      },
+      { default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,59 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { openSqlite, type SqliteSynchronous } from './sqlite.js';
+import { openPostgres } from './postgres.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** The trust zone owning these tables: its own SQLite file or PostgreSQL schema. */
+  zone: string;
+  dataDir: string;
+  url?: string | undefined;
+  sqliteSynchronous?: SqliteSynchronous;
+  pgSchemaPrefix?: string;
+  /** Versioned migrations, applied in name order; given the dialect for its column types. */
+  migrations: (dialect: Dialect) => Record<string, Migration>;
+}
+
+export interface Database<DB> {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Where the data lives, for the start-up banner (no credentials). */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the database of one zone. */
+export async function openDatabase<DB>(opts: DatabaseOptions): Promise<Database<DB>> {
+  let db: Kysely<DB>;
+  let dialect: Dialect;
+  let location: string;
+  if (opts.url) {
+    const schema = `${opts.pgSchemaPrefix ?? 'tutela'}_${opts.zone}`;
+    const pg = await openPostgres(opts.url, schema);
+    db = new Kysely<DB>({ dialect: pg.dialect });
+    dialect = 'postgres';
+    location = `${new URL(opts.url).host}${new URL(opts.url).pathname} schema ${schema}`;
+  } else {
+    const sqlite = openSqlite(opts.dataDir, opts.zone, opts.sqliteSynchronous ?? 'NORMAL');
+    db = new Kysely<DB>({ dialect: sqlite.dialect });
+    dialect = 'sqlite';
+    location = sqlite.raw.name;
+  }
+  await migrate(db, opts.migrations(dialect));
+  return { db, dialect, location, close: () => db.destroy() };
+}
+
+async function migrate<DB>(db: Kysely<DB>, migrations: Record<string, Migration>): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Column type of an auto-incremented 64-bit key in each dialect. */
+export function serialType(dialect: Dialect): 'integer' | 'bigserial' {
+  return dialect === 'sqlite' ? 'integer' : 'bigserial';
+}

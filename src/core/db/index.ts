@@ -1,0 +1,2 @@
+export { openDatabase, serialType, type Database, type DatabaseOptions, type Dialect } from './database.js';
+export { dropPostgresSchema } from './postgres.js';
