@@ -9,7 +9,7 @@ export default tseslint.config(
     rules: {
       // Errors go through the one error module (src/core/errors.ts): never a bare string.
       'no-throw-literal': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
     },
   },

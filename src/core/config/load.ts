@@ -38,13 +38,18 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
  * named, before anything starts.
  */
 export function loadConfig(env: Env = process.env, overrides: object = {}): Config {
-  const file = env.TUTELA_CONFIG ?? (existsSync('tutela.config.json') ? 'tutela.config.json' : undefined);
+  const file =
+    env.TUTELA_CONFIG ?? (existsSync('tutela.config.json') ? 'tutela.config.json' : undefined);
   let raw: Record<string, unknown> = {};
   if (file) {
     try {
       raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new TutelaError('config_invalid', Rsc.INTERNAL_SERVER_ERROR, `cannot read config file ${file}: ${(err as Error).message}`);
+      throw new TutelaError(
+        'config_invalid',
+        Rsc.INTERNAL_SERVER_ERROR,
+        `cannot read config file ${file}: ${(err as Error).message}`,
+      );
     }
   }
   for (const [name, path, convert] of ENV_MAP) {
@@ -57,18 +62,30 @@ export function loadConfig(env: Env = process.env, overrides: object = {}): Conf
     (e) => `${e.path || '/'}: ${e.message}`,
   );
   if (problems.length > 0) {
-    throw new TutelaError('config_invalid', Rsc.INTERNAL_SERVER_ERROR, `invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new TutelaError(
+      'config_invalid',
+      Rsc.INTERNAL_SERVER_ERROR,
+      `invalid configuration:\n  ${problems.join('\n  ')}`,
+    );
   }
   const config = withDefaults as Config;
   return { ...config, dataDir: resolve(config.dataDir) };
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sql, type Migration } from 'kysely';
+import { sql, type Generated, type Migration } from 'kysely';
 import { serialType, type Dialect } from './database.js';
 import { databaseTargets, openTestDatabase, type TestDatabase } from './testing.js';
 
 interface Tables {
-  note: { id: number; body: string };
+  note: { id: Generated<number>; body: string };
 }
 
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
@@ -34,11 +34,17 @@ describe.each(databaseTargets())('database on $name', (target) => {
   it('applies migrations once and runs the same typed queries', async () => {
     database = await openTestDatabase<Tables>(target, { zone: 'test', migrations });
     const { db } = database;
-    const inserted = await db.insertInto('note').values({ body: 'a' }).returning('id').executeTakeFirstOrThrow();
+    const inserted = await db
+      .insertInto('note')
+      .values({ body: 'a' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(inserted.id).toBeGreaterThan(0);
     const rows = await db.selectFrom('note').selectAll().execute();
     expect(rows.map((r) => r.body)).toEqual(['a']);
-    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+    const applied = await sql<{
+      name: string;
+    }>`select name from kysely_migration order by name`.execute(db);
     expect(applied.rows.map((r) => r.name)).toEqual(['0001-note', '0002-note-index']);
     expect(database.dialect).toBe(target.name);
   });

@@ -1,2 +1,8 @@
-export { openDatabase, serialType, type Database, type DatabaseOptions, type Dialect } from './database.js';
+export {
+  openDatabase,
+  serialType,
+  type Database,
+  type DatabaseOptions,
+  type Dialect,
+} from './database.js';
 export { dropPostgresSchema } from './postgres.js';

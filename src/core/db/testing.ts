@@ -39,7 +39,12 @@ export async function openTestDatabase<DB>(
 ): Promise<TestDatabase<DB>> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tutela-test-'));
   const prefix = `t${randomBytes(5).toString('hex')}`;
-  const database = await openDatabase<DB>({ ...opts, dataDir, url: target.url, pgSchemaPrefix: prefix });
+  const database = await openDatabase<DB>({
+    ...opts,
+    dataDir,
+    url: target.url,
+    pgSchemaPrefix: prefix,
+  });
   return {
     ...database,
     dataDir,

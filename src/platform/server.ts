@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Config } from '../core/config/index.js';
+import type { Logger } from '../core/log.js';
+import { Cse, openCseDatabase } from '../service-layer/cse/index.js';
+import { ensureLocalTls } from './tls/index.js';
+
+export interface Platform {
+  /** Base URL, e.g. https://127.0.0.1:8443 */
+  url: string;
+  /** PEM of the CA clients must trust (local CA or the configured chain), when TLS is on. */
+  ca?: string;
+  caFile?: string;
+  cse: Cse;
+  app: FastifyInstance;
+  databaseLocation: string;
+  close(): Promise<void>;
+}
+
+async function loadTls(config: Config) {
+  if (!config.tls.enabled) return undefined;
+  if (config.tls.certFile && config.tls.keyFile) {
+    const cert = readFileSync(config.tls.certFile, 'utf8');
+    return {
+      key: readFileSync(config.tls.keyFile, 'utf8'),
+      cert,
+      ca: cert,
+      caFile: config.tls.certFile,
+    };
+  }
+  const hosts = ['localhost', '127.0.0.1', '::1'];
+  if (!hosts.includes(config.host) && config.host !== '0.0.0.0' && config.host !== '::')
+    hosts.push(config.host);
+  return ensureLocalTls(join(config.dataDir, 'tls'), { hosts });
+}
+
+/**
+ * Runs the platform's zones in one process (the embedded mode): HTTPS by
+ * default with a local CA, the CSE's HTTP binding and WebSocket channel,
+ * and /healthz for operators and load balancers.
+ */
+export async function startPlatform(config: Config, log: Logger): Promise<Platform> {
+  const tls = await loadTls(config);
+  const app = Fastify({
+    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
+    logger: false,
+    bodyLimit: config.cse.maxBodyBytes,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  const database = await openCseDatabase(config);
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let url = `${tls ? 'https' : 'http'}://${hostForUrl}:${config.port}`;
+  const cse = await Cse.create({
+    config: config.cse,
+    database,
+    log,
+    poa: [url],
+    ...(tls ? { notifyCa: tls.ca } : {}),
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(database.db);
+      return { status: 'ok', cse: config.cse.cseId, database: database.dialect };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'database not reachable' });
+    }
+  });
+  await cse.register(app);
+  app.server.on('upgrade', (req, socket, head) => {
+    if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  if (address && typeof address === 'object' && config.port === 0)
+    url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
+  cse.start();
+  log.info({ url, database: database.dialect }, 'platform started');
+
+  return {
+    url,
+    ...(tls ? { ca: tls.ca, caFile: tls.caFile } : {}),
+    cse,
+    app,
+    databaseLocation: database.location,
+    async close() {
+      await cse.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { ensureLocalTls, loadX509, type LocalTls } from './local-ca.js';

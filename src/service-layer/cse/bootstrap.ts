@@ -1,0 +1,55 @@
+import { toM2MTime } from './model/time.js';
+import { Ty } from './model/types.js';
+import { resourceStore } from './store/resource-store.js';
+import type { CseContext } from './procedures/context.js';
+
+/**
+ * Makes sure the CSEBase exists (TS-0001 §9.6.3): its ri is the CSE-ID
+ * without the leading "/", its name the configured resource name. A data
+ * directory made for another CSE-ID or name is refused rather than renamed.
+ */
+export async function ensureCseBase(ctx: CseContext, poa: string[]): Promise<void> {
+  const ri = ctx.cseId.slice(1);
+  const existing = await resourceStore.byPath(ctx.db, ctx.rn);
+  const attrs = {
+    csi: ctx.cseId,
+    cst: 1,
+    srt: [Ty.ACP, Ty.AE, Ty.CNT, Ty.CIN, Ty.CSEBASE, Ty.SUB],
+    srv: ['2a', '3', '4'],
+    poa,
+    csz: ['application/json'],
+  };
+  if (existing) {
+    if (existing.ri !== ri) {
+      throw new Error(
+        `this database belongs to CSE ${existing.attrs.csi as string}, not ${ctx.cseId}; use its CSE-ID or a fresh data directory`,
+      );
+    }
+    await resourceStore.save(ctx.db, { ...existing, attrs }, false);
+    return;
+  }
+  const others = await resourceStore.children(ctx.db, ri);
+  if ((await resourceStore.byRi(ctx.db, ri)) || others.length > 0) {
+    throw new Error(
+      `this database holds a CSEBase with another name; configure cse.rn to match it`,
+    );
+  }
+  const now = toM2MTime(ctx.now());
+  await resourceStore.insert(ctx.db, {
+    ri,
+    ty: Ty.CSEBASE,
+    rn: ctx.rn,
+    pi: null,
+    path: ctx.rn,
+    creator: ctx.cseId,
+    ct: now,
+    lt: now,
+    et: null,
+    lbl: [],
+    acpi: [],
+    st: 0,
+    cni: 0,
+    cbs: 0,
+    attrs,
+  });
+}

@@ -1,0 +1,236 @@
+import type { Logger } from '../../../core/log.js';
+import { outbox, type OutboxRow } from './outbox.js';
+import type { CseDb } from '../store/resource-store.js';
+
+/** Delivers one notification body to a target; 'parked' means the target is offline (an unconnected AE). */
+export type Transport = (
+  target: string,
+  rqi: string,
+  body: string,
+  seq: number,
+) => Promise<'delivered' | 'parked'>;
+
+export interface DispatcherOptions {
+  concurrency: number;
+  perTarget: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  giveUpAfterMs: number;
+  retainDeliveredMs: number;
+  scanMs: number;
+  now: () => number;
+  log: Logger;
+}
+
+interface TargetQueue {
+  items: OutboxRow[];
+  inflight: number;
+}
+
+/**
+ * Delivers outbox notifications: immediate ones (nec = immediate) before any
+ * other, bounded concurrency overall and per target, retries with
+ * exponential backoff and jitter, batching for subscriptions with batchNotify,
+ * and a periodic scan of the outbox so nothing pending is forgotten (after a
+ * restart, a failed attempt, or an AE that was offline).
+ */
+export class Dispatcher {
+  private readonly known = new Set<string>();
+  private readonly queues = new Map<string, TargetQueue>();
+  private readonly batches = new Map<string, { rows: OutboxRow[]; timer?: NodeJS.Timeout }>();
+  private delivered: string[] = [];
+  private inflight = 0;
+  private pumpScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly db: CseDb,
+    private readonly transport: Transport,
+    private readonly opts: DispatcherOptions,
+  ) {}
+
+  start(): void {
+    this.timers.push(setInterval(() => void this.scan(), this.opts.scanMs).unref());
+    this.timers.push(setInterval(() => void this.purge(), 60_000).unref());
+    void this.scan();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const b of this.batches.values()) clearTimeout(b.timer);
+    await this.flushDelivered();
+  }
+
+  /** Hands freshly committed outbox rows over for delivery. */
+  enqueue(rows: OutboxRow[]): void {
+    for (const r of rows) {
+      if (this.known.has(r.id)) continue;
+      this.known.add(r.id);
+      if (r.batch) this.addToBatch(r);
+      else this.queueFor(r.target).items.push(r);
+    }
+    this.schedulePump();
+  }
+
+  /** A target came online (an AE connected): send everything it missed. */
+  async targetAvailable(target: string): Promise<void> {
+    this.enqueue(await outbox.pendingFor(this.db, target));
+  }
+
+  private queueFor(target: string): TargetQueue {
+    let q = this.queues.get(target);
+    if (!q) this.queues.set(target, (q = { items: [], inflight: 0 }));
+    return q;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Two passes: immediate notifications of every target first, then the rest. */
+  private pump(): void {
+    for (const immediateOnly of [true, false]) {
+      for (const [target, q] of this.queues) {
+        while (q.inflight < this.opts.perTarget && this.inflight < this.opts.concurrency) {
+          const i = immediateOnly ? q.items.findIndex((r) => r.immediate === 1) : 0;
+          if (i < 0 || q.items.length === 0) break;
+          const [row] = q.items.splice(i, 1);
+          this.deliver(target, q, [row!], row!.payload);
+        }
+        if (q.items.length === 0 && q.inflight === 0) this.queues.delete(target);
+      }
+    }
+  }
+
+  private addToBatch(r: OutboxRow): void {
+    const key = `${r.batch}|${r.target}`;
+    let b = this.batches.get(key);
+    if (!b) this.batches.set(key, (b = { rows: [] }));
+    b.rows.push(r);
+    if (r.batch_num !== null && b.rows.length >= r.batch_num) this.flushBatch(key);
+    else if (!b.timer && r.batch_ms !== null) {
+      const wait = Math.max(0, r.created_at + r.batch_ms - this.opts.now());
+      b.timer = setTimeout(() => this.flushBatch(key), wait);
+    }
+  }
+
+  /** Sends a batch as one aggregated notification (TS-0004 §7.5.1.2.? m2m:aggregatedNotification). */
+  private flushBatch(key: string): void {
+    const b = this.batches.get(key);
+    if (!b) return;
+    this.batches.delete(key);
+    clearTimeout(b.timer);
+    const target = b.rows[0]!.target;
+    const sgns = b.rows.map((r) => (JSON.parse(r.payload) as { 'm2m:sgn': unknown })['m2m:sgn']);
+    const q = this.queueFor(target);
+    this.deliver(target, q, b.rows, JSON.stringify({ 'm2m:agn': { 'm2m:sgn': sgns } }));
+  }
+
+  private deliver(target: string, q: TargetQueue, rows: OutboxRow[], body: string): void {
+    this.inflight++;
+    q.inflight++;
+    const first = rows[0]!;
+    this.transport(target, first.id, body, first.seq)
+      .then(
+        (result) => (result === 'delivered' ? this.succeeded(rows) : this.parked(rows)),
+        (err: unknown) => this.failed(rows, err),
+      )
+      .catch((err: unknown) => this.opts.log.error({ err }, 'notification bookkeeping failed'))
+      .finally(() => {
+        this.inflight--;
+        q.inflight--;
+        this.schedulePump();
+      });
+  }
+
+  private succeeded(rows: OutboxRow[]): void {
+    for (const r of rows) this.delivered.push(r.id);
+    if (this.delivered.length >= 256) void this.flushDelivered();
+    else setTimeout(() => void this.flushDelivered(), 5).unref();
+  }
+
+  /** Marks delivered in batches; ids leave `known` only once the outbox says delivered. */
+  private async flushDelivered(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.delivered.length === 0) return;
+    const ids = this.delivered;
+    this.delivered = [];
+    this.flushing = outbox
+      .markDelivered(this.db, ids, this.opts.now())
+      .then(() => ids.forEach((id) => this.known.delete(id)))
+      .catch((err: unknown) => {
+        this.opts.log.error(
+          { err },
+          'could not mark notifications delivered; they will be sent again',
+        );
+        ids.forEach((id) => this.known.delete(id));
+      })
+      .finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  /** The target is offline: keep the rows pending until it connects (targetAvailable) or the next long retry. */
+  private async parked(rows: OutboxRow[]): Promise<void> {
+    for (const r of rows) {
+      await outbox.reschedule(this.db, r.id, r.attempts, this.opts.now() + this.opts.retryMaxMs);
+      this.known.delete(r.id);
+    }
+  }
+
+  private async failed(rows: OutboxRow[], err: unknown): Promise<void> {
+    const now = this.opts.now();
+    for (const r of rows) {
+      const attempts = r.attempts + 1;
+      if (now - r.created_at > this.opts.giveUpAfterMs) {
+        await outbox.markFailed(this.db, r.id, attempts);
+        this.opts.log.warn({ sub: r.sub_ri, target: r.target, attempts }, 'notification given up');
+      } else {
+        const backoff = Math.min(
+          this.opts.retryMaxMs,
+          this.opts.retryBaseMs * 2 ** Math.min(attempts - 1, 20),
+        );
+        await outbox.reschedule(
+          this.db,
+          r.id,
+          attempts,
+          now + Math.round(backoff * (0.5 + Math.random() / 2)),
+        );
+      }
+      this.known.delete(r.id);
+    }
+    this.opts.log.debug(
+      { target: rows[0]!.target, err: (err as Error).message },
+      'notification attempt failed',
+    );
+  }
+
+  private async scan(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.enqueue(await outbox.due(this.db, this.opts.now(), 500));
+    } catch (err) {
+      this.opts.log.error({ err }, 'outbox scan failed');
+    }
+  }
+
+  private async purge(): Promise<void> {
+    const now = this.opts.now();
+    try {
+      await outbox.purge(
+        this.db,
+        now - this.opts.retainDeliveredMs,
+        now - this.opts.giveUpAfterMs - this.opts.retainDeliveredMs,
+      );
+    } catch (err) {
+      this.opts.log.error({ err }, 'outbox purge failed');
+    }
+  }
+}

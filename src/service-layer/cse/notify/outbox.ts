@@ -1,0 +1,105 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { CseTables } from '../store/tables.js';
+import type { CseDb } from '../store/resource-store.js';
+
+export type OutboxRow = Selectable<CseTables['notifications']>;
+export type NewOutboxRow = Insertable<CseTables['notifications']>;
+
+const CHUNK = 500;
+
+/**
+ * The durable notification outbox. A notification is written in the same
+ * transaction as the change that caused it, so an acknowledged change never
+ * loses its notification; delivered ones stay for replay until purged.
+ */
+export const outbox = {
+  async insert(db: CseDb, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
+    if (rows.length === 0) return [];
+    const inserted = await db.insertInto('notifications').values(rows).returningAll().execute();
+    return inserted.map(normalise);
+  },
+
+  /** Pending notifications due now, immediate ones first, then in creation order. */
+  async due(db: CseDb, now: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_at', '<=', now)
+      .orderBy('immediate', 'desc')
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(normalise);
+  },
+
+  /** Everything still pending for one target (an AE that just connected), in order. */
+  async pendingFor(db: CseDb, target: string): Promise<OutboxRow[]> {
+    const rows = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('target', '=', target)
+      .where('status', '=', 'pending')
+      .orderBy('seq')
+      .execute();
+    return rows.map(normalise);
+  },
+
+  /** Every retained notification for a target after `seq`, delivered or not: a reconnecting client's replay. */
+  async since(db: CseDb, target: string, seq: number): Promise<OutboxRow[]> {
+    const rows = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('target', '=', target)
+      .where('seq', '>', seq)
+      .where('status', '!=', 'failed')
+      .orderBy('seq')
+      .execute();
+    return rows.map(normalise);
+  },
+
+  async markDelivered(db: CseDb, ids: string[], at: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await db
+        .updateTable('notifications')
+        .set({ status: 'delivered', delivered_at: at })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .execute();
+    }
+  },
+
+  async reschedule(db: CseDb, id: string, attempts: number, nextAt: number): Promise<void> {
+    await db
+      .updateTable('notifications')
+      .set({ attempts, next_at: nextAt })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  async markFailed(db: CseDb, id: string, attempts: number): Promise<void> {
+    await db
+      .updateTable('notifications')
+      .set({ status: 'failed', attempts })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** Drops delivered notifications older than the replay window, and failed ones likewise. */
+  async purge(db: CseDb, deliveredBefore: number, failedBefore: number): Promise<void> {
+    await db
+      .deleteFrom('notifications')
+      .where('status', '=', 'delivered')
+      .where('delivered_at', '<', deliveredBefore)
+      .execute();
+    await db
+      .deleteFrom('notifications')
+      .where('status', '=', 'failed')
+      .where('created_at', '<', failedBefore)
+      .execute();
+  },
+};
+
+function normalise(r: OutboxRow): OutboxRow {
+  return { ...r, seq: Number(r.seq), next_at: Number(r.next_at), created_at: Number(r.created_at) };
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../../../core/log.js';
+
+/** WebSocket sub-protocol of the oneM2M WebSocket binding with JSON serialisation (TS-0020 §6.1). */
+export const WS_PROTOCOL = 'oneM2M.json';
+export const WS_PATH = '/ws';
+
+export interface WsHubOptions {
+  cseId: string;
+  ackTimeoutMs: number;
+  log: Logger;
+  /** Is this AE registered (and, later, is the caller entitled to it)? */
+  admit(aei: string): Promise<boolean>;
+  /** Called once the AE's socket is ready: replay from `since`, then send what is pending. */
+  connected(aei: string, since: number | undefined): Promise<void>;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Notifications to connected clients (browsers, CLIs) over WebSocket. The AE
+ * connects to /ws?ae=<AE-ID>[&since=<seq>] with sub-protocol "oneM2M.json";
+ * the CSE sends NOTIFY request primitives ({op:5, fr, to, rqi, pc}) plus a
+ * "seq" that the client keeps to ask for a replay after reconnecting; the
+ * client acknowledges each with a response primitive ({rsc:2000, rqi}).
+ * Until it is acknowledged a notification stays pending in the outbox.
+ */
+export class WsHub {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  private readonly sockets = new Map<string, Set<WebSocket>>();
+  private readonly waiting = new Map<string, Waiter>();
+
+  constructor(private readonly opts: WsHubOptions) {}
+
+  isConnected(aei: string): boolean {
+    return (this.sockets.get(aei)?.size ?? 0) > 0;
+  }
+
+  /** Handles an HTTP upgrade; returns false when the path is not the notification channel. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== WS_PATH) return false;
+    const aei = url.searchParams.get('ae') ?? '';
+    const sinceRaw = url.searchParams.get('since');
+    const since = sinceRaw === null ? undefined : Number(sinceRaw);
+    const refuse = (status: number, why: string) => {
+      socket.end(
+        `HTTP/1.1 ${status} ${why}\r\nX-M2M-RSC: ${status === 403 ? 4106 : 4000}\r\nContent-Length: 0\r\n\r\n`,
+      );
+    };
+    if (!/^[CS][A-Za-z0-9._-]*$/.test(aei)) return (refuse(400, 'Bad Request'), true);
+    if (since !== undefined && !(Number.isInteger(since) && since >= 0))
+      return (refuse(400, 'Bad Request'), true);
+    this.opts
+      .admit(aei)
+      .then((ok) => {
+        if (!ok) return refuse(403, 'Forbidden');
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(aei, ws, since));
+      })
+      .catch(() => refuse(500, 'Internal Server Error'));
+    return true;
+  }
+
+  private attach(aei: string, ws: WebSocket, since: number | undefined): void {
+    let set = this.sockets.get(aei);
+    if (!set) this.sockets.set(aei, (set = new Set()));
+    set.add(ws);
+    ws.on('message', (data) => this.onMessage(data.toString()));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      set.delete(ws);
+      if (set.size === 0) this.sockets.delete(aei);
+    });
+    this.opts
+      .connected(aei, since)
+      .catch((err: unknown) => this.opts.log.error({ err, aei }, 'replay failed'));
+  }
+
+  private onMessage(text: string): void {
+    let msg: { rsc?: unknown; rqi?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return; // not a response primitive: nothing to acknowledge
+    }
+    if (typeof msg.rqi !== 'string') return;
+    const w = this.waiting.get(msg.rqi);
+    if (!w) return;
+    this.waiting.delete(msg.rqi);
+    clearTimeout(w.timer);
+    if (typeof msg.rsc === 'number' && msg.rsc >= 2000 && msg.rsc < 3000) w.resolve();
+    else w.reject(new Error(`client answered rsc ${String(msg.rsc)}`));
+  }
+
+  private frame(aei: string, rqi: string, body: string, seq: number): string {
+    return `{"op":5,"fr":${JSON.stringify(this.opts.cseId)},"to":${JSON.stringify(aei)},"rqi":${JSON.stringify(rqi)},"rvi":"3","seq":${seq},"pc":${body}}`;
+  }
+
+  /** Sends a notification and waits for its acknowledgement. */
+  send(aei: string, rqi: string, body: string, seq: number): Promise<void> {
+    const ws = [...(this.sockets.get(aei) ?? [])].pop();
+    if (!ws) return Promise.reject(new Error(`${aei} is not connected`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(rqi);
+        reject(new Error(`no acknowledgement from ${aei} within ${this.opts.ackTimeoutMs} ms`));
+      }, this.opts.ackTimeoutMs);
+      this.waiting.set(rqi, { resolve, reject, timer });
+      ws.send(this.frame(aei, rqi, body, seq));
+    });
+  }
+
+  /** Replays an already delivered notification; no acknowledgement is awaited. */
+  replay(aei: string, rqi: string, body: string, seq: number): void {
+    for (const ws of this.sockets.get(aei) ?? []) ws.send(this.frame(aei, rqi, body, seq));
+  }
+
+  close(): void {
+    for (const set of this.sockets.values()) for (const ws of set) ws.terminate();
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new Error('CSE closing'));
+    }
+    this.waiting.clear();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,119 @@
+import { resourceStore, type CseDb } from '../store/resource-store.js';
+import { Ty, type Resource } from '../model/types.js';
+import { outbox, type NewOutboxRow, type OutboxRow } from '../notify/outbox.js';
+import {
+  Net,
+  deletionNotice,
+  eventRows,
+  rowsFor,
+  wants,
+  type ResourceEvent,
+} from '../notify/events.js';
+import type { CseContext } from './context.js';
+
+/**
+ * What one write transaction produced for after its commit: outbox rows to
+ * deliver. Collected inside the transaction, dispatched only once it commits,
+ * so a rolled-back change never notifies anyone.
+ */
+export class Changes {
+  private readonly rows: NewOutboxRow[] = [];
+  committed: OutboxRow[] = [];
+
+  constructor(
+    private readonly ctx: CseContext,
+    readonly now: number,
+  ) {}
+
+  /** Notifies the subscriptions on `subscribedTo` that want this event; counts down their exc. */
+  async event(tx: CseDb, subscribedTo: Resource, event: ResourceEvent): Promise<void> {
+    const subs = await resourceStore.children(tx, subscribedTo.ri, Ty.SUB);
+    for (const sub of subs) {
+      if (!wants(sub, event.net)) continue;
+      this.rows.push(...eventRows(this.ctx.cseId, sub, event, this.now));
+      const exc = sub.attrs.exc;
+      if (typeof exc !== 'number') continue;
+      // expirationCounter: the subscription ends after this many notifications (TS-0004 §7.5.1.2.1).
+      if (exc <= 1) {
+        this.rows.push(...rowsFor(sub, deletionNotice(this.ctx.cseId, sub), this.now, false));
+        await resourceStore.remove(tx, sub.ri);
+      } else {
+        sub.attrs.exc = exc - 1;
+        await resourceStore.save(tx, sub, false);
+      }
+    }
+  }
+
+  /**
+   * Deletes a resource and its subtree: "delete" notifications to its own
+   * subscribers, "delete of child" to its parent's, a deletion notice for every
+   * subscription that goes with it, and the container's counters kept right.
+   */
+  async remove(tx: CseDb, r: Resource): Promise<void> {
+    if (r.ty === Ty.SUB) {
+      this.rows.push(...rowsFor(r, deletionNotice(this.ctx.cseId, r), this.now, false));
+    } else if (r.ty !== Ty.CIN) {
+      await this.event(tx, r, { net: Net.DELETE, resource: r });
+      for (const d of await resourceStore.descendants(tx, r.ri, 64)) {
+        if (d.ty === Ty.SUB)
+          this.rows.push(...rowsFor(d, deletionNotice(this.ctx.cseId, d), this.now, false));
+      }
+    }
+    if (r.pi) {
+      const parent = await resourceStore.byRi(tx, r.pi);
+      if (parent) {
+        if (r.ty === Ty.CIN)
+          await resourceStore.bumpContainer(tx, parent.ri, -1, -Number(r.attrs.cs ?? 0), r.lt);
+        if (r.ty !== Ty.SUB) await this.event(tx, parent, { net: Net.DELETE_CHILD, resource: r });
+      }
+    }
+    await resourceStore.remove(tx, r.ri);
+  }
+
+  /** Writes the collected notifications to the outbox (still inside the transaction). */
+  async persist(tx: CseDb): Promise<void> {
+    this.committed = await outbox.insert(tx, this.rows);
+  }
+
+  /** After commit: deliver. */
+  dispatch(): void {
+    this.ctx.notifier.dispatch(this.committed);
+  }
+}
+
+/** Runs `work` in one transaction, then delivers what it notified. */
+export async function inTransaction<T>(
+  ctx: CseContext,
+  work: (tx: CseDb, changes: Changes) => Promise<T>,
+): Promise<T> {
+  const changes = new Changes(ctx, ctx.now());
+  const result = await ctx.db.transaction().execute(async (tx) => {
+    const value = await work(tx, changes);
+    await changes.persist(tx);
+    return value;
+  });
+  changes.dispatch();
+  return result;
+}
+
+/** Keeps a container within maxNrOfInstances and maxByteSize by deleting its oldest instances. */
+export async function enforceContainerLimits(
+  tx: CseDb,
+  changes: Changes,
+  container: Resource,
+  cni: number,
+  cbs: number,
+): Promise<void> {
+  const mni = container.attrs.mni as number | undefined;
+  const mbs = container.attrs.mbs as number | undefined;
+  while ((mni !== undefined && cni > mni) || (mbs !== undefined && cbs > mbs)) {
+    const excess = mni !== undefined && cni > mni ? cni - mni : 1;
+    const oldest = await resourceStore.children(tx, container.ri, Ty.CIN, 'asc', excess);
+    if (oldest.length === 0) return;
+    for (const old of oldest) {
+      await changes.remove(tx, old);
+      cni -= 1;
+      cbs -= Number(old.attrs.cs ?? 0);
+    }
+  }
+}

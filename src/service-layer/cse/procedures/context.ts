@@ -1,0 +1,19 @@
+import type { Logger } from '../../../core/log.js';
+import type { AccessControl } from '../access/acp.js';
+import type { CseDb } from '../store/resource-store.js';
+import type { Notifier } from '../notify/notifier.js';
+
+/** Everything a procedure needs, built once per CSE. */
+export interface CseContext {
+  db: CseDb;
+  dialect: 'sqlite' | 'postgres';
+  cseId: string;
+  /** CSEBase resource name: first segment of every structured address. */
+  rn: string;
+  access: AccessControl;
+  notifier: Notifier;
+  registrationAllowed: string[];
+  discoveryLimit: number;
+  log: Logger;
+  now: () => number;
+}

@@ -1,0 +1,73 @@
+import { m2mError, Rsc } from '../../../core/errors.js';
+import { validateAttributes } from '../model/attributes.js';
+import { parseM2MTime, toM2MTime } from '../model/time.js';
+import { Op, Ty, TYPE_NAMES, type Resource } from '../model/types.js';
+import { resourceStore } from '../store/resource-store.js';
+import { Net } from '../notify/events.js';
+import { enforceContainerLimits, inTransaction } from './changes.js';
+import type { CseContext } from './context.js';
+import { checkAcco, checkAcpi, contentFor } from './create.js';
+import { requirePrivilege } from './guard.js';
+import { Rcn, type M2MRequest, type M2MResponse } from './request.js';
+import { wrap } from './representation.js';
+import { resolveTarget } from './resolve.js';
+
+/** UPDATE (TS-0001 §10.1.4): a null value removes an optional attribute. */
+export async function update(ctx: CseContext, req: M2MRequest): Promise<M2MResponse> {
+  const { resource, virtual } = await resolveTarget(ctx, req.to);
+  if (virtual) throw m2mError.notAllowed(`the virtual resource "${virtual}" cannot be updated`);
+  if (resource.ty === Ty.CSEBASE) throw m2mError.notAllowed('the CSEBase cannot be updated');
+  if (resource.ty === Ty.CIN)
+    throw m2mError.notAllowed('a contentInstance cannot be updated (TS-0001 §9.6.7)');
+  const rcn = req.rcn ?? Rcn.ATTRIBUTES;
+  if (![Rcn.NOTHING, Rcn.ATTRIBUTES, Rcn.MODIFIED_ATTRIBUTES].includes(rcn as 0)) {
+    throw m2mError.badRequest(`rcn=${rcn} is not valid for UPDATE (0, 1 or 9)`);
+  }
+  if (req.ty !== undefined && req.ty !== resource.ty)
+    throw m2mError.badRequest(`ty=${req.ty} does not match the target's type ${resource.ty}`);
+  const changes = contentFor(resource.ty, req.pc);
+  validateAttributes(resource.ty, 'update', changes);
+  if (Object.keys(changes).length === 0)
+    throw m2mError.badRequest(
+      `an UPDATE of ${TYPE_NAMES[resource.ty]} needs at least one attribute`,
+    );
+  await requirePrivilege(ctx, ctx.db, resource, Op.UPDATE, req);
+
+  const now = ctx.now();
+  if ('acpi' in changes) await checkAcpi(ctx, changes.acpi as string[] | null);
+  if (resource.ty === Ty.ACP) checkAcco(changes);
+  if (typeof changes.et === 'string' && parseM2MTime(changes.et)! <= now)
+    throw m2mError.badRequest(`expirationTime ${changes.et} is in the past`);
+  const next = applyChanges(resource, changes);
+  next.lt = toM2MTime(now);
+  if (resource.ty === Ty.CNT) next.st += 1;
+  if (resource.ty === Ty.SUB && Array.isArray(changes.nu)) {
+    const added = (changes.nu as string[]).filter(
+      (u) => !((resource.attrs.nu as string[]) ?? []).includes(u),
+    );
+    await ctx.notifier.verify(next, added, req.fr);
+  }
+
+  const modified = { ...changes, lt: next.lt };
+  await inTransaction(ctx, async (tx, log) => {
+    await resourceStore.save(tx, next, 'lbl' in changes);
+    if (resource.ty === Ty.CNT) await enforceContainerLimits(tx, log, next, next.cni, next.cbs);
+    await log.event(tx, next, { net: Net.UPDATE, resource: next, modified });
+  });
+  if (rcn === Rcn.NOTHING) return { rsc: Rsc.UPDATED };
+  if (rcn === Rcn.MODIFIED_ATTRIBUTES)
+    return { rsc: Rsc.UPDATED, pc: { [TYPE_NAMES[resource.ty]]: modified } };
+  return { rsc: Rsc.UPDATED, pc: wrap(next) };
+}
+
+function applyChanges(r: Resource, changes: Record<string, unknown>): Resource {
+  const next: Resource = { ...r, attrs: { ...r.attrs } };
+  for (const [k, v] of Object.entries(changes)) {
+    if (k === 'lbl') next.lbl = (v as string[] | null) ?? [];
+    else if (k === 'acpi') next.acpi = (v as string[] | null) ?? [];
+    else if (k === 'et') next.et = (v as string | null) ?? r.et;
+    else if (v === null) delete next.attrs[k];
+    else next.attrs[k] = v;
+  }
+  return next;
+}

@@ -1,0 +1,74 @@
+import type { Migration } from 'kysely';
+import { serialType, type Dialect } from '../../../core/db/index.js';
+
+/** Versioned migrations of the CSE's own database (its SQLite file or PostgreSQL schema). */
+export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
+  '0001-cse-resources': {
+    async up(db) {
+      await db.schema
+        .createTable('resources')
+        .addColumn('seq', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('ri', 'text', (c) => c.notNull().unique())
+        .addColumn('ty', 'integer', (c) => c.notNull())
+        .addColumn('rn', 'text', (c) => c.notNull())
+        // Deleting a resource deletes its whole subtree (TS-0001 §10.1.4.1).
+        .addColumn('pi', 'text', (c) => c.references('resources.ri').onDelete('cascade'))
+        .addColumn('path', 'text', (c) => c.notNull().unique())
+        .addColumn('creator', 'text', (c) => c.notNull())
+        .addColumn('ct', 'text', (c) => c.notNull())
+        .addColumn('lt', 'text', (c) => c.notNull())
+        .addColumn('et', 'text')
+        .addColumn('lbl', 'text', (c) => c.notNull())
+        .addColumn('acpi', 'text', (c) => c.notNull())
+        .addColumn('st', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('cni', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('cbs', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('attrs', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('resources_children')
+        .on('resources')
+        .columns(['pi', 'ty', 'seq'])
+        .execute();
+      await db.schema.createIndex('resources_et').on('resources').column('et').execute();
+      await db.schema
+        .createTable('labels')
+        .addColumn('ri', 'text', (c) => c.notNull().references('resources.ri').onDelete('cascade'))
+        .addColumn('lbl', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('labels_pk', ['ri', 'lbl'])
+        .execute();
+      await db.schema.createIndex('labels_lbl').on('labels').columns(['lbl', 'ri']).execute();
+    },
+  },
+  '0002-cse-notifications': {
+    async up(db) {
+      await db.schema
+        .createTable('notifications')
+        .addColumn('seq', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('sub_ri', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('immediate', 'integer', (c) => c.notNull())
+        .addColumn('batch', 'text')
+        .addColumn('batch_num', 'integer')
+        .addColumn('batch_ms', 'integer')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('notifications_due')
+        .on('notifications')
+        .columns(['status', 'next_at'])
+        .execute();
+      await db.schema
+        .createIndex('notifications_target')
+        .on('notifications')
+        .columns(['target', 'seq'])
+        .execute();
+    },
+  },
+});

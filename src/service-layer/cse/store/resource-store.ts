@@ -1,0 +1,197 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { CseTables } from './tables.js';
+import type { Resource, Ty } from '../model/types.js';
+
+export type CseDb = Kysely<CseTables>;
+type Row = Selectable<CseTables['resources']>;
+
+function toResource(row: Row): Resource {
+  return {
+    seq: Number(row.seq),
+    ri: row.ri,
+    ty: row.ty as Ty,
+    rn: row.rn,
+    pi: row.pi,
+    path: row.path,
+    creator: row.creator,
+    ct: row.ct,
+    lt: row.lt,
+    et: row.et,
+    lbl: JSON.parse(row.lbl) as string[],
+    acpi: JSON.parse(row.acpi) as string[],
+    st: Number(row.st),
+    cni: Number(row.cni),
+    cbs: Number(row.cbs),
+    attrs: JSON.parse(row.attrs) as Record<string, unknown>,
+  };
+}
+
+/** Typed access to the resource tree. Every function takes the db or a transaction. */
+export const resourceStore = {
+  async byPath(db: CseDb, path: string): Promise<Resource | undefined> {
+    const row = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('path', '=', path)
+      .executeTakeFirst();
+    return row && toResource(row);
+  },
+
+  async byRi(db: CseDb, ri: string): Promise<Resource | undefined> {
+    const row = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('ri', '=', ri)
+      .executeTakeFirst();
+    return row && toResource(row);
+  },
+
+  async byRis(db: CseDb, ris: readonly string[]): Promise<Resource[]> {
+    if (ris.length === 0) return [];
+    const rows = await db.selectFrom('resources').selectAll().where('ri', 'in', ris).execute();
+    return rows.map(toResource);
+  },
+
+  async insert(db: CseDb, r: Omit<Resource, 'seq'>): Promise<Resource> {
+    const { seq } = await db
+      .insertInto('resources')
+      .values({
+        ri: r.ri,
+        ty: r.ty,
+        rn: r.rn,
+        pi: r.pi,
+        path: r.path,
+        creator: r.creator,
+        ct: r.ct,
+        lt: r.lt,
+        et: r.et,
+        lbl: JSON.stringify(r.lbl),
+        acpi: JSON.stringify(r.acpi),
+        st: r.st,
+        cni: r.cni,
+        cbs: r.cbs,
+        attrs: JSON.stringify(r.attrs),
+      })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    if (r.lbl.length > 0) {
+      await db
+        .insertInto('labels')
+        .values([...new Set(r.lbl)].map((lbl) => ({ ri: r.ri, lbl })))
+        .execute();
+    }
+    return { ...r, seq: Number(seq) };
+  },
+
+  /** Writes the changed mutable fields of `r` (after an update request). */
+  async save(db: CseDb, r: Resource, labelsChanged: boolean): Promise<void> {
+    await db
+      .updateTable('resources')
+      .set({
+        lt: r.lt,
+        et: r.et,
+        lbl: JSON.stringify(r.lbl),
+        acpi: JSON.stringify(r.acpi),
+        st: r.st,
+        attrs: JSON.stringify(r.attrs),
+      })
+      .where('ri', '=', r.ri)
+      .execute();
+    if (labelsChanged) {
+      await db.deleteFrom('labels').where('ri', '=', r.ri).execute();
+      if (r.lbl.length > 0) {
+        await db
+          .insertInto('labels')
+          .values([...new Set(r.lbl)].map((lbl) => ({ ri: r.ri, lbl })))
+          .execute();
+      }
+    }
+  },
+
+  /** Adds to a container's counters atomically; returns the new values. */
+  async bumpContainer(db: CseDb, ri: string, dCni: number, dCbs: number, lt: string) {
+    const row = await db
+      .updateTable('resources')
+      .set((eb) => ({
+        cni: eb('cni', '+', dCni),
+        cbs: eb('cbs', '+', dCbs),
+        st: eb('st', '+', 1),
+        lt,
+      }))
+      .where('ri', '=', ri)
+      .returning(['cni', 'cbs', 'st'])
+      .executeTakeFirstOrThrow();
+    return { cni: Number(row.cni), cbs: Number(row.cbs), st: Number(row.st) };
+  },
+
+  async children(
+    db: CseDb,
+    pi: string,
+    ty?: Ty,
+    order: 'asc' | 'desc' = 'asc',
+    limit?: number,
+  ): Promise<Resource[]> {
+    let q = db.selectFrom('resources').selectAll().where('pi', '=', pi);
+    if (ty !== undefined) q = q.where('ty', '=', ty);
+    q = q.orderBy('seq', order);
+    if (limit !== undefined) q = q.limit(limit);
+    return (await q.execute()).map(toResource);
+  },
+
+  /** Deletes a resource; the foreign key removes its subtree and labels. */
+  async remove(db: CseDb, ri: string): Promise<void> {
+    await db.deleteFrom('resources').where('ri', '=', ri).execute();
+  },
+
+  /** The resources below `ri` (not itself), with their depth, in creation order. */
+  async descendants(
+    db: CseDb,
+    ri: string,
+    maxDepth: number,
+  ): Promise<Array<Resource & { depth: number }>> {
+    const { rows } = await sql<Row & { depth: number }>`
+      WITH RECURSIVE tree(ri, depth) AS (
+        SELECT ri, 0 FROM resources WHERE ri = ${ri}
+        UNION ALL
+        SELECT r.ri, tree.depth + 1 FROM resources r JOIN tree ON r.pi = tree.ri WHERE tree.depth < ${maxDepth}
+      )
+      SELECT resources.*, tree.depth FROM resources JOIN tree ON resources.ri = tree.ri
+      WHERE tree.depth > 0 ORDER BY resources.seq`.execute(db);
+    return rows.map((row) => ({ ...toResource(row), depth: Number(row.depth) }));
+  },
+
+  /** Resources whose expirationTime has passed, oldest first. */
+  async expired(db: CseDb, now: string, limit: number): Promise<Resource[]> {
+    const rows = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('et', '<=', now)
+      .orderBy('et')
+      .limit(limit)
+      .execute();
+    return rows.map(toResource);
+  },
+
+  /** Instances of a container created before `before` (maxInstanceAge). */
+  async instancesOlderThan(db: CseDb, pi: string, ty: Ty, before: string): Promise<Resource[]> {
+    const rows = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('pi', '=', pi)
+      .where('ty', '=', ty)
+      .where('ct', '<', before)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toResource);
+  },
+
+  async containersWithMaxAge(db: CseDb, ty: Ty): Promise<Resource[]> {
+    const rows = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('ty', '=', ty)
+      .where('attrs', 'like', '%"mia":%')
+      .execute();
+    return rows.map(toResource);
+  },
+};
