@@ -108,14 +108,18 @@ export const resourceStore = {
     }
   },
 
-  /** Adds to a container's counters atomically; returns the new values. */
+  /**
+   * Adds to a container's counters atomically (a row lock on PostgreSQL) and
+   * returns the new values. The stateTag moves only when an instance arrives.
+   */
   async bumpContainer(db: CseDb, ri: string, dCni: number, dCbs: number, lt: string) {
+    const dSt = dCni > 0 ? 1 : 0;
     const row = await db
       .updateTable('resources')
       .set((eb) => ({
         cni: eb('cni', '+', dCni),
         cbs: eb('cbs', '+', dCbs),
-        st: eb('st', '+', 1),
+        st: eb('st', '+', dSt),
         lt,
       }))
       .where('ri', '=', ri)
