@@ -15,7 +15,10 @@ export interface TestPlatform extends Platform {
 }
 
 /** The whole platform in this process on a free port, on the given database, plain HTTP unless asked. */
-export async function startTestPlatform(target: DatabaseTarget, overrides: Record<string, unknown> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  target: DatabaseTarget,
+  overrides: Record<string, unknown> = {},
+): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tutela-it-'));
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const config = loadConfig(

@@ -146,7 +146,8 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     if (counts) draft.st = counts.st;
     const r = await insertUnique(tx, draft, parent);
     if (counts) await enforceContainerLimits(tx, changes, parent, counts.cni, counts.cbs);
-    await changes.event(tx, parent, { net: Net.CREATE_CHILD, resource: r });
+    // A new subscription is not announced to the other subscribers: it would tell them who else watches this patient.
+    if (ty !== Ty.SUB) await changes.event(tx, parent, { net: Net.CREATE_CHILD, resource: r });
     return r;
   });
 
