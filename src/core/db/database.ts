@@ -28,8 +28,9 @@ export async function openDatabase<DB>(opts: DatabaseOptions): Promise<Database<
   let db: Kysely<DB>;
   let dialect: Dialect;
   let location: string;
+  let schema: string | undefined;
   if (opts.url) {
-    const schema = `${opts.pgSchemaPrefix ?? 'tutela'}_${opts.zone}`;
+    schema = `${opts.pgSchemaPrefix ?? 'tutela'}_${opts.zone}`;
     const pg = await openPostgres(opts.url, schema);
     db = new Kysely<DB>({ dialect: pg.dialect });
     dialect = 'postgres';
@@ -40,13 +41,22 @@ export async function openDatabase<DB>(opts: DatabaseOptions): Promise<Database<
     dialect = 'sqlite';
     location = sqlite.raw.name;
   }
-  await migrate(db, opts.migrations(dialect));
+  await migrate(db, opts.migrations(dialect), schema);
   return { db, dialect, location, close: () => db.destroy() };
 }
 
-async function migrate<DB>(db: Kysely<DB>, migrations: Record<string, Migration>): Promise<void> {
+async function migrate<DB>(
+  db: Kysely<DB>,
+  migrations: Record<string, Migration>,
+  schema: string | undefined,
+): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    // Kysely looks for its own tables across every schema unless told which one is ours.
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });

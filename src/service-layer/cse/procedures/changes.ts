@@ -54,9 +54,8 @@ export class Changes {
       this.rows.push(...rowsFor(r, deletionNotice(this.ctx.cseId, r), this.now, false));
     } else if (r.ty !== Ty.CIN) {
       await this.event(tx, r, { net: Net.DELETE, resource: r });
-      for (const d of await resourceStore.descendants(tx, r.ri, 64)) {
-        if (d.ty === Ty.SUB)
-          this.rows.push(...rowsFor(d, deletionNotice(this.ctx.cseId, d), this.now, false));
+      for (const d of await resourceStore.subtree(tx, r.ri, { maxDepth: 64, ty: [Ty.SUB] })) {
+        this.rows.push(...rowsFor(d, deletionNotice(this.ctx.cseId, d), this.now, false));
       }
     }
     if (r.pi) {

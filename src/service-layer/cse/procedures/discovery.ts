@@ -13,6 +13,8 @@ import { resolveTarget } from './resolve.js';
  * lim and ofst page through the result. Tutela tags RL and CL as labels, so
  * "lbl=rl:N" finds a patient's versions at RL N.
  */
+const PAGE = 500;
+
 export async function discover(ctx: CseContext, req: M2MRequest): Promise<M2MResponse> {
   const { resource: root } = await resolveTarget(ctx, req.to);
   await requirePrivilege(ctx, ctx.db, root, Op.DISCOVERY, req);
@@ -21,18 +23,25 @@ export async function discover(ctx: CseContext, req: M2MRequest): Promise<M2MRes
   let skip = fc.ofst ?? 0;
   const who = { originator: req.fr, ip: req.ip, now: new Date(ctx.now()) };
   const found: string[] = [];
-  for (const r of await resourceStore.descendants(ctx.db, root.ri, fc.lvl ?? 64)) {
-    if (found.length >= lim) break;
-    if (fc.ty && !fc.ty.includes(r.ty)) continue;
-    if (fc.lbl && !r.lbl.some((l) => fc.lbl!.includes(l))) continue;
-    if (fc.cra && !(r.ct > fc.cra)) continue;
-    if (fc.crb && !(r.ct < fc.crb)) continue;
-    if (!(await ctx.access.allows(ctx.db, r, Op.DISCOVERY, who))) continue;
-    if (skip > 0) {
-      skip--;
-      continue;
+  const filter = {
+    maxDepth: fc.lvl ?? 64,
+    ty: fc.ty,
+    lbl: fc.lbl,
+    cra: fc.cra,
+    crb: fc.crb,
+    limit: PAGE,
+  };
+  // Candidates come from SQL a page at a time; access is decided per resource.
+  for (let afterSeq = 0; found.length < lim;) {
+    const page = await resourceStore.subtree(ctx.db, root.ri, { ...filter, afterSeq });
+    for (const r of page) {
+      if (found.length >= lim) break;
+      if (!(await ctx.access.allows(ctx.db, r, Op.DISCOVERY, who))) continue;
+      if (skip > 0) skip--;
+      else found.push(req.drt === 2 ? r.ri : r.path);
     }
-    found.push(req.drt === 2 ? r.ri : r.path);
+    if (page.length < PAGE) break;
+    afterSeq = page[page.length - 1]!.seq;
   }
   return { rsc: Rsc.OK, pc: { 'm2m:uril': found } };
 }

@@ -5,6 +5,16 @@ import type { Resource, Ty } from '../model/types.js';
 export type CseDb = Kysely<CseTables>;
 type Row = Selectable<CseTables['resources']>;
 
+export interface SubtreeFilter {
+  maxDepth: number;
+  ty?: number[] | undefined;
+  lbl?: string[] | undefined;
+  cra?: string | undefined;
+  crb?: string | undefined;
+  afterSeq?: number;
+  limit?: number;
+}
+
 function toResource(row: Row): Resource {
   return {
     seq: Number(row.seq),
@@ -147,21 +157,31 @@ export const resourceStore = {
     await db.deleteFrom('resources').where('ri', '=', ri).execute();
   },
 
-  /** The resources below `ri` (not itself), with their depth, in creation order. */
-  async descendants(
-    db: CseDb,
-    ri: string,
-    maxDepth: number,
-  ): Promise<Array<Resource & { depth: number }>> {
-    const { rows } = await sql<Row & { depth: number }>`
+  /**
+   * Resources below `ri` (not itself) in creation order, filtered in SQL:
+   * depth, types, any of the labels, creation window; `afterSeq` and `limit`
+   * page through large trees.
+   */
+  async subtree(db: CseDb, ri: string, f: SubtreeFilter): Promise<Resource[]> {
+    const where = [sql`tree.depth > 0`];
+    if (f.ty?.length) where.push(sql`r.ty in (${sql.join(f.ty)})`);
+    if (f.cra) where.push(sql`r.ct > ${f.cra}`);
+    if (f.crb) where.push(sql`r.ct < ${f.crb}`);
+    if (f.lbl?.length)
+      where.push(
+        sql`exists (select 1 from labels l where l.ri = r.ri and l.lbl in (${sql.join(f.lbl)}))`,
+      );
+    if (f.afterSeq !== undefined) where.push(sql`r.seq > ${f.afterSeq}`);
+    const { rows } = await sql<Row>`
       WITH RECURSIVE tree(ri, depth) AS (
         SELECT ri, 0 FROM resources WHERE ri = ${ri}
         UNION ALL
-        SELECT r.ri, tree.depth + 1 FROM resources r JOIN tree ON r.pi = tree.ri WHERE tree.depth < ${maxDepth}
+        SELECT c.ri, tree.depth + 1 FROM resources c JOIN tree ON c.pi = tree.ri WHERE tree.depth < ${f.maxDepth}
       )
-      SELECT resources.*, tree.depth FROM resources JOIN tree ON resources.ri = tree.ri
-      WHERE tree.depth > 0 ORDER BY resources.seq`.execute(db);
-    return rows.map((row) => ({ ...toResource(row), depth: Number(row.depth) }));
+      SELECT r.* FROM resources r JOIN tree ON r.ri = tree.ri
+      WHERE ${sql.join(where, sql` AND `)}
+      ORDER BY r.seq LIMIT ${f.limit ?? 1_000_000}`.execute(db);
+    return rows.map(toResource);
   },
 
   /** Resources whose expirationTime has passed, oldest first. */
