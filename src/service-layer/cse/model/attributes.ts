@@ -20,7 +20,7 @@ interface AttributeDef {
 }
 
 const NameSchema = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._~-]+$' });
-const Timestamp = Type.String({ minLength: 15, maxLength: 32 });
+const Timestamp = Type.String({ maxLength: 32 });
 const StringList = Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 256 });
 const NonNegInt = Type.Integer({ minimum: 0 });
 const Uri = Type.String({ minLength: 1, maxLength: 2048 });
