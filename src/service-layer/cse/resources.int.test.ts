@@ -178,6 +178,31 @@ describe.each(databaseTargets())('CSE resources on $name', (target) => {
     expect((await m2m.get(`${p}?rcn=7`, 'CPatient1')).rsc).toBe(4000);
   });
 
+  it('pages child listings and discovery with lim/ofst and says when a listing is partial', async () => {
+    await m2m.create('/cse-in/patient-1', 3, { 'm2m:cnt': { rn: 'paged' } }, 'CPatient1');
+    for (let i = 1; i <= 5; i++) {
+      await m2m.create(
+        '/cse-in/patient-1/paged',
+        4,
+        { 'm2m:cin': { rn: `p${i}`, con: 'x' } },
+        'CPatient1',
+      );
+    }
+    const names = (r: { body: Record<string, any> }) =>
+      r.body['m2m:rrl'].rrf.map((c: { nm: string }) => c.nm);
+    const first = await m2m.get('/cse-in/patient-1/paged?rcn=6&lim=2', 'CPatient1');
+    expect(names(first)).toEqual(['p1', 'p2']);
+    expect([first.headers.get('x-m2m-cts'), first.headers.get('x-m2m-cto')]).toEqual(['1', '2']);
+    const next = await m2m.get('/cse-in/patient-1/paged?rcn=6&lim=2&ofst=2', 'CPatient1');
+    expect(names(next)).toEqual(['p3', 'p4']);
+    const last = await m2m.get('/cse-in/patient-1/paged?rcn=6&lim=2&ofst=4', 'CPatient1');
+    expect(names(last)).toEqual(['p5']);
+    expect(last.headers.get('x-m2m-cts')).toBeNull();
+    const found = await m2m.get('/cse-in/patient-1/paged?fu=1&ty=4&lim=3', 'CPatient1');
+    expect(found.body['m2m:uril']).toHaveLength(3);
+    expect([found.headers.get('x-m2m-cts'), found.headers.get('x-m2m-cto')]).toEqual(['1', '3']);
+  });
+
   it('updates attributes, removes optional ones with null, and deletes subtrees', async () => {
     await m2m.create(
       '/cse-in/patient-1',

@@ -96,6 +96,7 @@ function send(reply: FastifyReply, request: FastifyRequest, res: M2MResponse): F
   if (typeof rqi === 'string') reply.header('X-M2M-RI', rqi);
   reply.header('X-M2M-RVI', typeof rvi === 'string' ? rvi : '3');
   if (res.location) reply.header('Content-Location', res.location);
+  if (res.cts) reply.header('X-M2M-CTS', String(res.cts)).header('X-M2M-CTO', String(res.cto));
   if (res.pc === undefined) return reply.send();
   return reply.type('application/json').send(JSON.stringify(res.pc));
 }

@@ -21,10 +21,17 @@ export function renderAttributeDoc(): string {
   ];
   for (const [ty, attrs] of Object.entries(ATTRIBUTES)) {
     const name = TYPE_NAMES[Number(ty) as Ty];
-    out.push(`## ${TITLES[name]} \`${name}\``, '', '| attribute | create | update | schema |', '| --- | --- | --- | --- |');
+    out.push(
+      `## ${TITLES[name]} \`${name}\``,
+      '',
+      '| attribute | create | update | schema |',
+      '| --- | --- | --- | --- |',
+    );
     for (const [attr, def] of Object.entries(attrs)) {
       const schema = JSON.stringify(def.schema).replace(/\|/g, '\\|');
-      out.push(`| \`${attr}\` | ${def.create} | ${def.update} | \`${schema.length > 160 ? `${schema.slice(0, 157)}...` : schema}\` |`);
+      out.push(
+        `| \`${attr}\` | ${def.create} | ${def.update} | \`${schema.length > 160 ? `${schema.slice(0, 157)}...` : schema}\` |`,
+      );
     }
     out.push('');
   }

@@ -15,12 +15,59 @@ const problem = (fn: () => void): { rsc: number; message: string } | undefined =
 
 describe('attribute validation', () => {
   it('accepts well-formed resources of every type', () => {
-    expect(problem(() => validateAttributes(Ty.AE, 'create', { api: 'Ngw', rr: true, srv: ['3'], poa: ['http://127.0.0.1:1/n'] }))).toBeUndefined();
-    expect(problem(() => validateAttributes(Ty.CNT, 'create', { rn: 'vitals', mni: 10, mbs: 1000, mia: 60, lbl: ['rl:N'] }))).toBeUndefined();
-    expect(problem(() => validateAttributes(Ty.CIN, 'create', { con: 'sealed', cnf: 'application/octet-stream:0', cr: null }))).toBeUndefined();
-    expect(problem(() => validateAttributes(Ty.SUB, 'create', { nu: ['CNurse'], enc: { net: [3] }, nct: 1, nec: 2, bn: { num: 5, dur: 'PT2S' }, exc: 3 }))).toBeUndefined();
-    expect(problem(() => validateAttributes(Ty.ACP, 'create', { pv: { acr: [{ acor: ['all'], acop: 2 }] }, pvs: { acr: [] } }))).toBeUndefined();
-    expect(problem(() => validateAttributes(Ty.CNT, 'update', { mni: null, lbl: ['x'] }))).toBeUndefined();
+    expect(
+      problem(() =>
+        validateAttributes(Ty.AE, 'create', {
+          api: 'Ngw',
+          rr: true,
+          srv: ['3'],
+          poa: ['http://127.0.0.1:1/n'],
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(() =>
+        validateAttributes(Ty.CNT, 'create', {
+          rn: 'vitals',
+          mni: 10,
+          mbs: 1000,
+          mia: 60,
+          lbl: ['rl:N'],
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(() =>
+        validateAttributes(Ty.CIN, 'create', {
+          con: 'sealed',
+          cnf: 'application/octet-stream:0',
+          cr: null,
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(() =>
+        validateAttributes(Ty.SUB, 'create', {
+          nu: ['CNurse'],
+          enc: { net: [3] },
+          nct: 1,
+          nec: 2,
+          bn: { num: 5, dur: 'PT2S' },
+          exc: 3,
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(() =>
+        validateAttributes(Ty.ACP, 'create', {
+          pv: { acr: [{ acor: ['all'], acop: 2 }] },
+          pvs: { acr: [] },
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(() => validateAttributes(Ty.CNT, 'update', { mni: null, lbl: ['x'] })),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -30,7 +77,12 @@ describe('attribute validation', () => {
     [Ty.CIN, 'create', { cnf: 'text/plain' }, /mandatory attribute "con"/],
     [Ty.AE, 'create', { api: 'gateway', rr: true, srv: ['3'] }, /"api"/],
     [Ty.AE, 'create', { api: 'Ngw', rr: true, srv: ['1'] }, /"srv"/],
-    [Ty.AE, 'create', { api: 'Ngw', rr: true, srv: ['3'], poa: ['ftp://x'] }, /neither an http\(s\) URL nor an AE-ID/],
+    [
+      Ty.AE,
+      'create',
+      { api: 'Ngw', rr: true, srv: ['3'], poa: ['ftp://x'] },
+      /neither an http\(s\) URL nor an AE-ID/,
+    ],
     [Ty.CNT, 'create', { mni: -1 }, /"mni"/],
     [Ty.CNT, 'create', { et: '2026-01-01' }, /"et".*timestamp/],
     [Ty.SUB, 'create', { nu: [] }, /"nu"/],

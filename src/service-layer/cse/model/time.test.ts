@@ -10,7 +10,13 @@ describe('oneM2M timestamps', () => {
   it('round-trips every millisecond and sorts like time', () => {
     const ms = fc.integer({ min: 0, max: Date.UTC(9999, 11, 31) });
     fc.assert(fc.property(ms, (t) => parseM2MTime(toM2MTime(t)) === t));
-    fc.assert(fc.property(ms, ms, (a, b) => Math.sign(a - b) === Math.sign(toM2MTime(a).localeCompare(toM2MTime(b)))));
+    fc.assert(
+      fc.property(
+        ms,
+        ms,
+        (a, b) => Math.sign(a - b) === Math.sign(toM2MTime(a).localeCompare(toM2MTime(b))),
+      ),
+    );
   });
 
   it('accepts the forms clients send and refuses impossible dates', () => {

@@ -36,6 +36,10 @@ export interface M2MResponse {
   pc?: unknown;
   /** Address of a created resource (Content-Location). */
   location?: string;
+  /** contentStatus 1: the listing is partial (TS-0004 §6.4.2, X-M2M-CTS). */
+  cts?: 1;
+  /** contentOffset: the ofst that continues a partial listing (X-M2M-CTO). */
+  cto?: number;
 }
 
 /** Result content values (TS-0004 §6.3.4.2.13 m2m:resultContent). */

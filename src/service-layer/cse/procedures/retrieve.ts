@@ -1,6 +1,7 @@
 import { m2mError, Rsc } from '../../../core/errors.js';
 import { Op, Ty, TYPE_NAMES, type Resource } from '../model/types.js';
 import { resourceStore } from '../store/resource-store.js';
+import { pageAccessible, partial, type Page } from './paging.js';
 import type { CseContext } from './context.js';
 import { discover } from './discovery.js';
 import { requirePrivilege } from './guard.js';
@@ -34,60 +35,42 @@ export async function retrieve(ctx: CseContext, req: M2MRequest): Promise<M2MRes
     : target.resource;
   await requirePrivilege(ctx, ctx.db, resource, Op.RETRIEVE, req);
   const rcn = req.rcn ?? Rcn.ATTRIBUTES;
-  switch (rcn) {
-    case Rcn.ATTRIBUTES:
-      return { rsc: Rsc.OK, pc: wrap(resource) };
-    case Rcn.ATTRIBUTES_CHILD_RESOURCES: {
-      const children = await readableChildren(ctx, resource, req);
-      return {
-        rsc: Rsc.OK,
-        pc: {
-          [TYPE_NAMES[resource.ty]]: { ...attributesOf(resource), ...groupChildren(children) },
-        },
-      };
-    }
-    case Rcn.ATTRIBUTES_CHILD_REFERENCES: {
-      const children = await readableChildren(ctx, resource, req);
-      return {
-        rsc: Rsc.OK,
-        pc: {
-          [TYPE_NAMES[resource.ty]]: { ...attributesOf(resource), ch: children.map(childRef) },
-        },
-      };
-    }
-    case Rcn.CHILD_REFERENCES: {
-      const children = await readableChildren(ctx, resource, req);
-      return { rsc: Rsc.OK, pc: { 'm2m:rrl': { rrf: children.map(childRef) } } };
-    }
-    case Rcn.CHILD_RESOURCES: {
-      const children = await readableChildren(ctx, resource, req);
-      return { rsc: Rsc.OK, pc: { [TYPE_NAMES[resource.ty]]: groupChildren(children) } };
-    }
-    default:
-      throw m2mError.badRequest(`rcn=${rcn} is not valid for RETRIEVE (1, 4, 5, 6 or 8)`);
-  }
+  if (rcn === Rcn.ATTRIBUTES) return { rsc: Rsc.OK, pc: wrap(resource) };
+  if (!CHILD_RCNS.has(rcn))
+    throw m2mError.badRequest(`rcn=${rcn} is not valid for RETRIEVE (1, 4, 5, 6 or 8)`);
+  const page = await readableChildren(ctx, resource, req);
+  const name = TYPE_NAMES[resource.ty];
+  const children = page.found;
+  const pc =
+    rcn === Rcn.ATTRIBUTES_CHILD_RESOURCES
+      ? { [name]: { ...attributesOf(resource), ...groupChildren(children) } }
+      : rcn === Rcn.ATTRIBUTES_CHILD_REFERENCES
+        ? { [name]: { ...attributesOf(resource), ch: children.map(childRef) } }
+        : rcn === Rcn.CHILD_REFERENCES
+          ? { 'm2m:rrl': { rrf: children.map(childRef) } }
+          : { [name]: groupChildren(children) };
+  return { rsc: Rsc.OK, pc, ...partial(page, req.fc.ofst ?? 0) };
 }
 
-/** Direct children the originator may retrieve, filtered by the request's ty/lbl/lim. */
-async function readableChildren(
-  ctx: CseContext,
-  parent: Resource,
-  req: M2MRequest,
-): Promise<Resource[]> {
-  const out: Resource[] = [];
+const CHILD_RCNS = new Set<number>([
+  Rcn.ATTRIBUTES_CHILD_RESOURCES,
+  Rcn.ATTRIBUTES_CHILD_REFERENCES,
+  Rcn.CHILD_REFERENCES,
+  Rcn.CHILD_RESOURCES,
+]);
+
+/** Direct children the originator may retrieve, filtered by the request's ty/lbl/cra/crb, paged by lim/ofst. */
+async function readableChildren(ctx: CseContext, parent: Resource, req: M2MRequest): Promise<Page> {
+  const { ty, lbl, cra, crb } = req.fc;
   const lim = Math.min(req.fc.lim ?? ctx.discoveryLimit, ctx.discoveryLimit);
-  for (const c of await resourceStore.children(ctx.db, parent.ri)) {
-    if (out.length >= lim) break;
-    if (req.fc.ty && !req.fc.ty.includes(c.ty)) continue;
-    if (req.fc.lbl && !c.lbl.some((l) => req.fc.lbl!.includes(l))) continue;
-    if (
-      await ctx.access.allows(ctx.db, c, Op.RETRIEVE, {
-        originator: req.fr,
-        ip: req.ip,
-        now: new Date(ctx.now()),
-      })
-    )
-      out.push(c);
-  }
-  return out;
+  const who = { originator: req.fr, ip: req.ip, now: new Date(ctx.now()) };
+  return pageAccessible(
+    ctx,
+    parent.ri,
+    { maxDepth: 1, ty, lbl, cra, crb },
+    Op.RETRIEVE,
+    who,
+    lim,
+    req.fc.ofst ?? 0,
+  );
 }
