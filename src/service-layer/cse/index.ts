@@ -10,6 +10,7 @@ import { startExpirySweeper } from './expiry.js';
 import { registerHttpBinding } from './http/binding.js';
 import { Notifier } from './notify/notifier.js';
 import type { CseContext } from './procedures/context.js';
+import { WriteQueue } from './procedures/write-queue.js';
 import { cseMigrations } from './store/migrations.js';
 import type { CseTables } from './store/tables.js';
 
@@ -61,6 +62,7 @@ export class Cse {
       rn: c.rn,
       access: new AccessControl(c.adminOriginator),
       notifier,
+      writes: new WriteQueue(opts.database.db),
       registrationAllowed: c.registrationAllowed,
       discoveryLimit: c.discoveryLimit,
       log: opts.log,

@@ -80,19 +80,21 @@ export class Changes {
   }
 }
 
-/** Runs `work` in one transaction, then delivers what it notified. */
+/**
+ * Runs `work` in a transaction (shared with concurrent writes: see
+ * write-queue.ts), then delivers what it notified once that has committed.
+ */
 export async function inTransaction<T>(
   ctx: CseContext,
   work: (tx: CseDb, changes: Changes) => Promise<T>,
 ): Promise<T> {
   const changes = new Changes(ctx, ctx.now());
-  const result = await ctx.db.transaction().execute(async (tx) => {
-    const value = await work(tx, changes);
-    await changes.persist(tx);
-    return value;
+  const value = await ctx.writes.run({
+    work: (tx) => work(tx, changes),
+    persist: (tx) => changes.persist(tx),
   });
   changes.dispatch();
-  return result;
+  return value;
 }
 
 /** Keeps a container within maxNrOfInstances and maxByteSize by deleting its oldest instances. */

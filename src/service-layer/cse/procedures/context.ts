@@ -2,6 +2,7 @@ import type { Logger } from '../../../core/log.js';
 import type { AccessControl } from '../access/acp.js';
 import type { CseDb } from '../store/resource-store.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { WriteQueue } from './write-queue.js';
 
 /** Everything a procedure needs, built once per CSE. */
 export interface CseContext {
@@ -12,6 +13,8 @@ export interface CseContext {
   rn: string;
   access: AccessControl;
   notifier: Notifier;
+  /** Every write goes through it: group commit. */
+  writes: WriteQueue;
   registrationAllowed: string[];
   discoveryLimit: number;
   log: Logger;

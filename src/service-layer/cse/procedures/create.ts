@@ -144,7 +144,7 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     const counts =
       ty === Ty.CIN ? await resourceStore.bumpContainer(tx, parent.ri, 1, cs, ct) : undefined;
     if (counts) draft.st = counts.st;
-    const r = await insertUnique(tx, draft, parent);
+    const r = await insertUnique(tx, draft, parent, attrs.rn !== undefined);
     if (counts) await enforceContainerLimits(tx, changes, parent, counts.cni, counts.cbs);
     // A new subscription is not announced to the other subscribers: it would tell them who else watches this patient.
     if (ty !== Ty.SUB) await changes.event(tx, parent, { net: Net.CREATE_CHILD, resource: r });
@@ -169,22 +169,39 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
   }
 }
 
+/**
+ * Inserts a new resource. A name the client chose is checked first, for a
+ * clear message; generated names are random. Either way the unique indexes
+ * on path and ri decide a race between concurrent creates.
+ */
 async function insertUnique(
   tx: CseDb,
   draft: Omit<Resource, 'seq'>,
   parent: Resource,
+  named: boolean,
 ): Promise<Resource> {
-  if (await resourceStore.byPath(tx, draft.path)) {
-    throw m2mError.conflict(`a resource named "${draft.rn}" already exists under ${parent.path}`);
+  const clash = () =>
+    m2mError.conflict(`a resource named "${draft.rn}" already exists under ${parent.path}`);
+  if (named && (await resourceStore.byPath(tx, draft.path))) throw clash();
+  try {
+    return await resourceStore.insert(tx, draft);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    if (draft.ty === Ty.AE && (await resourceStore.byRi(tx, draft.ri))) {
+      throw m2mError.of(
+        Rsc.ORIGINATOR_HAS_ALREADY_REGISTERED,
+        'already_registered',
+        `originator ${draft.ri} is already registered`,
+      );
+    }
+    throw clash();
   }
-  if (draft.ty === Ty.AE && (await resourceStore.byRi(tx, draft.ri))) {
-    throw m2mError.of(
-      Rsc.ORIGINATOR_HAS_ALREADY_REGISTERED,
-      'already_registered',
-      `originator ${draft.ri} is already registered`,
-    );
-  }
-  return resourceStore.insert(tx, draft);
+}
+
+/** SQLite's and PostgreSQL's unique-constraint errors. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 /**

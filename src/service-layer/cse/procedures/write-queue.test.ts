@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseTargets, openTestDatabase, type TestDatabase } from '../../../core/db/testing.js';
+import { cseMigrations } from '../store/migrations.js';
+import type { CseTables } from '../store/tables.js';
+import { WriteQueue } from './write-queue.js';
+
+describe.each(databaseTargets())('group commit on $name', (target) => {
+  let database: TestDatabase<CseTables> | undefined;
+  afterEach(async () => {
+    await database?.cleanup();
+    database = undefined;
+  });
+
+  const row = (ri: string) => ({
+    ri,
+    ty: 3,
+    rn: ri,
+    pi: null,
+    path: ri,
+    creator: 'CTest',
+    ct: '20261122T000000',
+    lt: '20261122T000000',
+    et: null,
+    lbl: '[]',
+    acpi: '[]',
+    st: 0,
+    cni: 0,
+    cbs: 0,
+    attrs: '{}',
+  });
+
+  it('commits concurrent writes together and rolls back only the one that failed', async () => {
+    database = await openTestDatabase<CseTables>(target, {
+      zone: 'cse',
+      migrations: cseMigrations,
+    });
+    const db = database.db;
+    const queue = new WriteQueue(db);
+    const persisted: string[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        queue.run({
+          work: async (tx) => {
+            await tx
+              .insertInto('resources')
+              .values(row(`r${i}`))
+              .execute();
+            // Unit 7 writes, then fails: its row must not survive.
+            if (i === 7) throw new Error('unit 7 fails');
+            // Unit 9 breaks a unique constraint half-way.
+            if (i === 9) await tx.insertInto('resources').values(row('r0')).execute();
+            return i;
+          },
+          persist: async () => {
+            persisted.push(`r${i}`);
+          },
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected').length).toBe(2);
+    expect((results[7] as PromiseRejectedResult).reason.message).toBe('unit 7 fails');
+    expect(results[3]).toEqual({ status: 'fulfilled', value: 3 });
+    const stored = (await db.selectFrom('resources').select('ri').execute()).map((r) => r.ri);
+    expect(stored.sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `r${i}`)
+        .filter((r) => r !== 'r7' && r !== 'r9')
+        .sort(),
+    );
+    expect(persisted).not.toContain('r7');
+    expect(persisted).not.toContain('r9');
+  });
+
+  it('answers a lone failing write with its own error and leaves nothing behind', async () => {
+    database = await openTestDatabase<CseTables>(target, {
+      zone: 'cse',
+      migrations: cseMigrations,
+    });
+    const queue = new WriteQueue(database.db);
+    await expect(
+      queue.run({
+        work: async (tx) => {
+          await tx.insertInto('resources').values(row('lonely')).execute();
+          throw new Error('no');
+        },
+        persist: async () => undefined,
+      }),
+    ).rejects.toThrow('no');
+    expect(await database.db.selectFrom('resources').selectAll().execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { CseDb } from '../store/resource-store.js';
+
+/** A unit of write work and the notifications it collects (see changes.ts). */
+export interface WriteUnit<T> {
+  work(tx: CseDb): Promise<T>;
+  /** Writes the unit's outbox rows, inside its savepoint. */
+  persist(tx: CseDb): Promise<void>;
+}
+
+interface Item {
+  unit: WriteUnit<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  done?: { value: unknown } | { error: unknown };
+}
+
+/**
+ * Group commit. Writes that arrive while a transaction is running wait and
+ * then commit together in the next one, each inside its own savepoint: a
+ * failing write rolls back only itself, and nobody is answered before the
+ * commit that holds their write. Under load this turns one commit (one WAL
+ * append, or one fsync on PostgreSQL) per request into one per batch.
+ */
+export class WriteQueue {
+  private queue: Item[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: CseDb,
+    private readonly maxBatch = 256,
+  ) {}
+
+  run<T>(unit: WriteUnit<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ unit, resolve: resolve as (v: unknown) => void, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    void this.flush().finally(() => {
+      this.running = false;
+      this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
+    const alone = batch.length === 1;
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        for (const item of batch) {
+          if (!alone) await sql`savepoint w`.execute(tx);
+          try {
+            const value = await item.unit.work(tx);
+            await item.unit.persist(tx);
+            if (!alone) await sql`release savepoint w`.execute(tx);
+            item.done = { value };
+          } catch (error) {
+            item.done = { error };
+            if (alone) throw error;
+            await sql`rollback to savepoint w`.execute(tx);
+            await sql`release savepoint w`.execute(tx);
+          }
+        }
+      });
+    } catch (commitError) {
+      // The transaction itself failed: nothing in it was written.
+      for (const item of batch)
+        item.reject(item.done && 'error' in item.done ? item.done.error : commitError);
+      return;
+    }
+    for (const item of batch) {
+      if (item.done && 'value' in item.done) item.resolve(item.done.value);
+      else item.reject(item.done?.error);
+    }
+  }
+}
