@@ -48,8 +48,6 @@ export async function ensureCseBase(ctx: CseContext, poa: string[]): Promise<voi
     lbl: [],
     acpi: [],
     st: 0,
-    cni: 0,
-    cbs: 0,
     attrs,
   });
 }

@@ -87,6 +87,8 @@ export interface Resource {
   st: number;
   cni: number;
   cbs: number;
+  /** Number of subscriptions on it (internal, never sent). */
+  nsub: number;
   /** Every other attribute, as the client sent it or the CSE set it. */
   attrs: Record<string, unknown>;
 }

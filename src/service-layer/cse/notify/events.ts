@@ -28,7 +28,7 @@ export interface SubscriptionAttrs {
 }
 
 /** The subscription's address in notifications: SP-relative, so it is unambiguous. */
-export function subscriptionAddress(cseId: string, sub: Resource): string {
+export function subscriptionAddress(cseId: string, sub: Pick<Resource, 'path'>): string {
   return `${cseId}/${sub.path}`;
 }
 

@@ -116,7 +116,11 @@ export class Notifier {
    * The verification request a new subscription sends to each target that is
    * not its own originator (TS-0004 §7.3.8.2.1); failure refuses the subscription.
    */
-  async verify(sub: Resource, nu: string[], originator: string): Promise<void> {
+  async verify(
+    sub: Pick<Resource, 'ri' | 'path'>,
+    nu: string[],
+    originator: string,
+  ): Promise<void> {
     const body = JSON.stringify({
       'm2m:sgn': { vrq: true, sur: subscriptionAddress(this.opts.cseId, sub), cr: originator },
     });

@@ -10,6 +10,7 @@ import {
   type ResourceEvent,
 } from '../notify/events.js';
 import type { CseContext } from './context.js';
+import { toM2MTime } from '../model/time.js';
 
 /**
  * What one write transaction produced for after its commit: outbox rows to
@@ -25,23 +26,33 @@ export class Changes {
     readonly now: number,
   ) {}
 
-  /** Notifies the subscriptions on `subscribedTo` that want this event; counts down their exc. */
-  async event(tx: CseDb, subscribedTo: Resource, event: ResourceEvent): Promise<void> {
-    const subs = await resourceStore.children(tx, subscribedTo.ri, Ty.SUB);
-    for (const sub of subs) {
+  /**
+   * Notifies the subscriptions on resource `ri` that want this event and
+   * counts down their exc. `subscriptions`, when the caller read it inside
+   * this transaction, spares the lookup when there are none.
+   */
+  async event(tx: CseDb, ri: string, event: ResourceEvent, subscriptions?: number): Promise<void> {
+    if (subscriptions === 0) return;
+    for (const sub of await resourceStore.subscriptionsOf(tx, ri)) {
       if (!wants(sub, event.net)) continue;
       this.rows.push(...eventRows(this.ctx.cseId, sub, event, this.now));
       const exc = sub.attrs.exc;
       if (typeof exc !== 'number') continue;
       // expirationCounter: the subscription ends after this many notifications (TS-0004 §7.5.1.2.1).
       if (exc <= 1) {
-        this.rows.push(...rowsFor(sub, deletionNotice(this.ctx.cseId, sub), this.now, false));
-        await resourceStore.remove(tx, sub.ri);
+        await this.endSubscription(tx, sub);
       } else {
         sub.attrs.exc = exc - 1;
         await resourceStore.save(tx, sub, false);
       }
     }
+  }
+
+  /** Ends a subscription: a deletion notice to its targets, and its parent's count kept right. */
+  private async endSubscription(tx: CseDb, sub: Resource): Promise<void> {
+    this.rows.push(...rowsFor(sub, deletionNotice(this.ctx.cseId, sub), this.now, false));
+    if (sub.pi) await resourceStore.countSubscription(tx, sub.pi, -1);
+    await resourceStore.remove(tx, sub.ri);
   }
 
   /**
@@ -50,21 +61,25 @@ export class Changes {
    * subscription that goes with it, and the container's counters kept right.
    */
   async remove(tx: CseDb, r: Resource): Promise<void> {
-    if (r.ty === Ty.SUB) {
-      this.rows.push(...rowsFor(r, deletionNotice(this.ctx.cseId, r), this.now, false));
-    } else if (r.ty !== Ty.CIN) {
-      await this.event(tx, r, { net: Net.DELETE, resource: r });
+    if (r.ty === Ty.SUB) return this.endSubscription(tx, r);
+    if (r.ty !== Ty.CIN) {
+      await this.event(tx, r.ri, { net: Net.DELETE, resource: r });
       for (const d of await resourceStore.subtree(tx, r.ri, { maxDepth: 64, ty: [Ty.SUB] })) {
         this.rows.push(...rowsFor(d, deletionNotice(this.ctx.cseId, d), this.now, false));
       }
     }
     if (r.pi) {
-      const parent = await resourceStore.byRi(tx, r.pi);
-      if (parent) {
-        if (r.ty === Ty.CIN)
-          await resourceStore.bumpContainer(tx, parent.ri, -1, -Number(r.attrs.cs ?? 0), r.lt);
-        if (r.ty !== Ty.SUB) await this.event(tx, parent, { net: Net.DELETE_CHILD, resource: r });
-      }
+      const counts =
+        r.ty === Ty.CIN
+          ? await resourceStore.bumpContainer(
+              tx,
+              r.pi,
+              -1,
+              -Number(r.attrs.cs ?? 0),
+              toM2MTime(this.now),
+            )
+          : undefined;
+      await this.event(tx, r.pi, { net: Net.DELETE_CHILD, resource: r }, counts?.nsub);
     }
     await resourceStore.remove(tx, r.ri);
   }

@@ -14,7 +14,7 @@ import {
   TYPE_NAMES,
   type Resource,
 } from '../model/types.js';
-import { resourceStore, type CseDb } from '../store/resource-store.js';
+import { resourceStore, type CseDb, type NewResource } from '../store/resource-store.js';
 import { Net } from '../notify/events.js';
 import { enforceContainerLimits, inTransaction } from './changes.js';
 import type { CseContext } from './context.js';
@@ -120,7 +120,7 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
       throw m2mError.notAcceptable(`content size ${cs} exceeds the container's maxByteSize ${mbs}`);
   }
   const ct = toM2MTime(now);
-  const draft: Omit<Resource, 'seq'> = {
+  const draft: NewResource = {
     ri,
     ty,
     rn,
@@ -133,11 +133,9 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     lbl: (lbl as string[] | undefined) ?? [],
     acpi: (acpi as string[] | undefined) ?? [],
     st: 0,
-    cni: 0,
-    cbs: 0,
     attrs: own,
   };
-  if (ty === Ty.SUB) await ctx.notifier.verify(draft as Resource, own.nu as string[], req.fr);
+  if (ty === Ty.SUB) await ctx.notifier.verify(draft, own.nu as string[], req.fr);
 
   const created = await inTransaction(ctx, async (tx, changes) => {
     // An instance carries the container's stateTag after its own arrival.
@@ -146,8 +144,10 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     if (counts) draft.st = counts.st;
     const r = await insertUnique(tx, draft, parent, attrs.rn !== undefined);
     if (counts) await enforceContainerLimits(tx, changes, parent, counts.cni, counts.cbs);
-    // A new subscription is not announced to the other subscribers: it would tell them who else watches this patient.
-    if (ty !== Ty.SUB) await changes.event(tx, parent, { net: Net.CREATE_CHILD, resource: r });
+    // A new subscription is not announced to the other subscribers: it would
+    // tell them who else watches this patient. It is counted on its parent.
+    if (ty === Ty.SUB) await resourceStore.countSubscription(tx, parent.ri, 1);
+    else await changes.event(tx, parent.ri, { net: Net.CREATE_CHILD, resource: r }, counts?.nsub);
     return r;
   });
 
@@ -176,7 +176,7 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
  */
 async function insertUnique(
   tx: CseDb,
-  draft: Omit<Resource, 'seq'>,
+  draft: NewResource,
   parent: Resource,
   named: boolean,
 ): Promise<Resource> {

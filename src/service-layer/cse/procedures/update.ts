@@ -52,7 +52,7 @@ export async function update(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
   await inTransaction(ctx, async (tx, log) => {
     await resourceStore.save(tx, next, 'lbl' in changes);
     if (resource.ty === Ty.CNT) await enforceContainerLimits(tx, log, next, next.cni, next.cbs);
-    await log.event(tx, next, { net: Net.UPDATE, resource: next, modified });
+    await log.event(tx, next.ri, { net: Net.UPDATE, resource: next, modified });
   });
   if (rcn === Rcn.NOTHING) return { rsc: Rsc.UPDATED };
   if (rcn === Rcn.MODIFIED_ATTRIBUTES)

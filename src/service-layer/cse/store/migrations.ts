@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import { sql, type Migration } from 'kysely';
 import { serialType, type Dialect } from '../../../core/db/index.js';
 
 /** Versioned migrations of the CSE's own database (its SQLite file or PostgreSQL schema). */
@@ -69,6 +69,17 @@ export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
         .on('notifications')
         .columns(['target', 'seq'])
         .execute();
+    },
+  },
+  '0003-cse-subscription-count': {
+    async up(db) {
+      await db.schema
+        .alterTable('resources')
+        .addColumn('nsub', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`UPDATE resources SET nsub = (SELECT count(*) FROM resources s WHERE s.pi = resources.ri AND s.ty = 23)`.execute(
+        db,
+      );
     },
   },
 });

@@ -1,8 +1,11 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { prepared } from '../../../core/db/prepared.js';
 import type { CseTables } from './tables.js';
-import type { Resource, Ty } from '../model/types.js';
+import { Ty, type Resource } from '../model/types.js';
 
 export type CseDb = Kysely<CseTables>;
+/** A resource about to be stored: the CSE sets its sequence number and counters. */
+export type NewResource = Omit<Resource, 'seq' | 'cni' | 'cbs' | 'nsub'>;
 type Row = Selectable<CseTables['resources']>;
 
 export interface SubtreeFilter {
@@ -32,28 +35,99 @@ function toResource(row: Row): Resource {
     st: Number(row.st),
     cni: Number(row.cni),
     cbs: Number(row.cbs),
+    nsub: Number(row.nsub),
     attrs: JSON.parse(row.attrs) as Record<string, unknown>,
   };
 }
 
+// The statements of the hot path (one contentInstance create), compiled once.
+const selectByPath = prepared((db: CseDb, path: string) =>
+  db.selectFrom('resources').selectAll().where('path', '=', path),
+);
+const selectByRi = prepared((db: CseDb, ri: string) =>
+  db.selectFrom('resources').selectAll().where('ri', '=', ri),
+);
+const selectSubscriptions = prepared((db: CseDb, pi: string, ty: number) =>
+  db.selectFrom('resources').selectAll().where('pi', '=', pi).where('ty', '=', ty).orderBy('seq'),
+);
+const insertResource = prepared(
+  (
+    db: CseDb,
+    ...v: [
+      string,
+      number,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      string,
+      string | null,
+      string,
+      string,
+      number,
+      string,
+    ]
+  ) =>
+    db
+      .insertInto('resources')
+      .values({
+        ri: v[0],
+        ty: v[1],
+        rn: v[2],
+        pi: v[3],
+        path: v[4],
+        creator: v[5],
+        ct: v[6],
+        lt: v[7],
+        et: v[8],
+        lbl: v[9],
+        acpi: v[10],
+        st: v[11],
+        attrs: v[12],
+      })
+      .returning('seq'),
+);
+const addToCounters = prepared(
+  (db: CseDb, ri: string, dCni: number, dCbs: number, dSt: number, lt: string) =>
+    db
+      .updateTable('resources')
+      .set((eb) => ({
+        cni: eb('cni', '+', dCni),
+        cbs: eb('cbs', '+', dCbs),
+        st: eb('st', '+', dSt),
+        lt,
+      }))
+      .where('ri', '=', ri)
+      .returning(['cni', 'cbs', 'st', 'nsub']),
+);
+const addToSubscriptionCount = prepared((db: CseDb, ri: string, delta: number) =>
+  db
+    .updateTable('resources')
+    .set((eb) => ({ nsub: eb('nsub', '+', delta) }))
+    .where('ri', '=', ri),
+);
+
 /** Typed access to the resource tree. Every function takes the db or a transaction. */
 export const resourceStore = {
   async byPath(db: CseDb, path: string): Promise<Resource | undefined> {
-    const row = await db
-      .selectFrom('resources')
-      .selectAll()
-      .where('path', '=', path)
-      .executeTakeFirst();
+    const [row] = await selectByPath(db, path);
     return row && toResource(row);
   },
 
   async byRi(db: CseDb, ri: string): Promise<Resource | undefined> {
-    const row = await db
-      .selectFrom('resources')
-      .selectAll()
-      .where('ri', '=', ri)
-      .executeTakeFirst();
+    const [row] = await selectByRi(db, ri);
     return row && toResource(row);
+  },
+
+  /** The subscriptions on a resource, oldest first. */
+  async subscriptionsOf(db: CseDb, pi: string): Promise<Resource[]> {
+    return (await selectSubscriptions(db, pi, Ty.SUB)).map(toResource);
+  },
+
+  /** Keeps a resource's count of subscriptions (nsub) in step; see bumpContainer. */
+  async countSubscription(db: CseDb, ri: string, delta: 1 | -1): Promise<void> {
+    await addToSubscriptionCount(db, ri, delta);
   },
 
   async byRis(db: CseDb, ris: readonly string[]): Promise<Resource[]> {
@@ -62,35 +136,31 @@ export const resourceStore = {
     return rows.map(toResource);
   },
 
-  async insert(db: CseDb, r: Omit<Resource, 'seq'>): Promise<Resource> {
-    const { seq } = await db
-      .insertInto('resources')
-      .values({
-        ri: r.ri,
-        ty: r.ty,
-        rn: r.rn,
-        pi: r.pi,
-        path: r.path,
-        creator: r.creator,
-        ct: r.ct,
-        lt: r.lt,
-        et: r.et,
-        lbl: JSON.stringify(r.lbl),
-        acpi: JSON.stringify(r.acpi),
-        st: r.st,
-        cni: r.cni,
-        cbs: r.cbs,
-        attrs: JSON.stringify(r.attrs),
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
+  async insert(db: CseDb, r: NewResource): Promise<Resource> {
+    const [row] = await insertResource(
+      db,
+      r.ri,
+      r.ty,
+      r.rn,
+      r.pi,
+      r.path,
+      r.creator,
+      r.ct,
+      r.lt,
+      r.et,
+      JSON.stringify(r.lbl),
+      JSON.stringify(r.acpi),
+      r.st,
+      JSON.stringify(r.attrs),
+    );
+    const seq = row!.seq;
     if (r.lbl.length > 0) {
       await db
         .insertInto('labels')
         .values([...new Set(r.lbl)].map((lbl) => ({ ri: r.ri, lbl })))
         .execute();
     }
-    return { ...r, seq: Number(seq) };
+    return { ...r, seq: Number(seq), cni: 0, cbs: 0, nsub: 0 };
   },
 
   /** Writes the changed mutable fields of `r` (after an update request). */
@@ -120,22 +190,19 @@ export const resourceStore = {
 
   /**
    * Adds to a container's counters atomically (a row lock on PostgreSQL) and
-   * returns the new values. The stateTag moves only when an instance arrives.
+   * returns the new values, with its number of subscriptions read in the same
+   * statement, so the create of an instance only looks for subscriptions
+   * when there are some. The stateTag moves only when an instance arrives.
    */
   async bumpContainer(db: CseDb, ri: string, dCni: number, dCbs: number, lt: string) {
-    const dSt = dCni > 0 ? 1 : 0;
-    const row = await db
-      .updateTable('resources')
-      .set((eb) => ({
-        cni: eb('cni', '+', dCni),
-        cbs: eb('cbs', '+', dCbs),
-        st: eb('st', '+', dSt),
-        lt,
-      }))
-      .where('ri', '=', ri)
-      .returning(['cni', 'cbs', 'st'])
-      .executeTakeFirstOrThrow();
-    return { cni: Number(row.cni), cbs: Number(row.cbs), st: Number(row.st) };
+    const [row] = await addToCounters(db, ri, dCni, dCbs, dCni > 0 ? 1 : 0, lt);
+    if (!row) throw new Error(`container ${ri} vanished inside its own transaction`);
+    return {
+      cni: Number(row.cni),
+      cbs: Number(row.cbs),
+      st: Number(row.st),
+      nsub: Number(row.nsub),
+    };
   },
 
   async children(

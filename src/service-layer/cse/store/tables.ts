@@ -16,8 +16,10 @@ export interface CseTables {
     lbl: string;
     acpi: string;
     st: number;
-    cni: number;
-    cbs: number;
+    cni: Generated<number>;
+    cbs: Generated<number>;
+    /** How many subscriptions the resource has (kept with them, read by the hot path). */
+    nsub: Generated<number>;
     attrs: string;
   };
   labels: { ri: string; lbl: string };
