@@ -18,7 +18,7 @@ export async function sweepExpired(ctx: CseContext): Promise<number> {
     await inTransaction(ctx, (tx, changes) => changes.remove(tx, r));
     removed++;
   }
-  for (const cnt of await resourceStore.containersWithMaxAge(ctx.db, Ty.CNT)) {
+  for (const cnt of await resourceStore.containersWithMaxAge(ctx.db)) {
     const mia = cnt.attrs.mia;
     if (typeof mia !== 'number') continue;
     const old = await resourceStore.instancesOlderThan(

@@ -251,6 +251,21 @@ describe.each(databaseTargets())('CSE notifications on $name', (target) => {
     );
   });
 
+  it("removes instances older than their container's maxInstanceAge, also after mia is set by an update", async () => {
+    await m2m.create('/cse-in/gw', 3, { 'm2m:cnt': { rn: 'aged' } }, 'CGw');
+    await cin('old', '/cse-in/gw/aged');
+    await m2m.update('/cse-in/gw/aged', { 'm2m:cnt': { mia: 1 } }, 'CGw');
+    await eventually(
+      async () => (await m2m.get('/cse-in/gw/aged', 'CGw')).body['m2m:cnt'].cni === 0,
+      4000,
+    );
+    expect((await m2m.get('/cse-in/gw/aged/old', 'CGw')).rsc).toBe(4004);
+    await m2m.update('/cse-in/gw/aged', { 'm2m:cnt': { mia: null } }, 'CGw');
+    await cin('kept', '/cse-in/gw/aged');
+    await new Promise((r) => setTimeout(r, 1300));
+    expect((await m2m.get('/cse-in/gw/aged/kept', 'CGw')).rsc).toBe(2000);
+  });
+
   it('removes expired resources and notifies their deletion', async () => {
     const other = await startReceiver();
     await m2m.create('/cse-in/gw', 3, { 'm2m:cnt': { rn: 'shortlived' } }, 'CGw');

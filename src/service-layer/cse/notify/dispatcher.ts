@@ -42,6 +42,7 @@ export class Dispatcher {
   private inflight = 0;
   private pumpScheduled = false;
   private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -61,6 +62,7 @@ export class Dispatcher {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     for (const b of this.batches.values()) clearTimeout(b.timer);
+    clearTimeout(this.flushTimer);
     await this.flushDelivered();
   }
 
@@ -154,24 +156,35 @@ export class Dispatcher {
   private succeeded(rows: OutboxRow[]): void {
     for (const r of rows) this.delivered.push(r.id);
     if (this.delivered.length >= 256) void this.flushDelivered();
-    else setTimeout(() => void this.flushDelivered(), 5).unref();
+    else this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 5).unref();
+  }
+
+  /**
+   * Lets the periodic scan pick these ids up again, but only after any scan
+   * that read them before their new state was written has finished:
+   * otherwise a delivered notification could be sent twice.
+   */
+  private forget(ids: string[]): void {
+    setTimeout(() => ids.forEach((id) => this.known.delete(id)), 2 * this.opts.scanMs).unref();
   }
 
   /** Marks delivered in batches; ids leave `known` only once the outbox says delivered. */
   private async flushDelivered(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     while (this.flushing) await this.flushing;
     if (this.delivered.length === 0) return;
     const ids = this.delivered;
     this.delivered = [];
     this.flushing = outbox
       .markDelivered(this.db, ids, this.opts.now())
-      .then(() => ids.forEach((id) => this.known.delete(id)))
+      .then(() => this.forget(ids))
       .catch((err: unknown) => {
         this.opts.log.error(
           { err },
           'could not mark notifications delivered; they will be sent again',
         );
-        ids.forEach((id) => this.known.delete(id));
+        this.forget(ids);
       })
       .finally(() => (this.flushing = undefined));
     await this.flushing;
@@ -181,6 +194,7 @@ export class Dispatcher {
   private async parked(rows: OutboxRow[]): Promise<void> {
     for (const r of rows) {
       await outbox.reschedule(this.db, r.id, r.attempts, this.opts.now() + this.opts.retryMaxMs);
+      // At once: the AE may reconnect any moment, and a parked row picked up twice only parks again.
       this.known.delete(r.id);
     }
   }
@@ -204,8 +218,8 @@ export class Dispatcher {
           now + Math.round(backoff * (0.5 + Math.random() / 2)),
         );
       }
-      this.known.delete(r.id);
     }
+    this.forget(rows.map((r) => r.id));
     this.opts.log.debug(
       { target: rows[0]!.target, err: (err as Error).message },
       'notification attempt failed',

@@ -82,4 +82,20 @@ export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
       );
     },
   },
+  '0004-cse-container-max-age': {
+    async up(db) {
+      // maxInstanceAge in its own indexed column: the sweeper finds such containers without scanning instances.
+      await db.schema.alterTable('resources').addColumn('mia', 'bigint').execute();
+      await db.schema.createIndex('resources_mia').on('resources').column('mia').execute();
+      const rows = await sql<{
+        ri: string;
+        attrs: string;
+      }>`SELECT ri, attrs FROM resources WHERE ty = 3`.execute(db);
+      for (const row of rows.rows) {
+        const mia = (JSON.parse(row.attrs) as { mia?: unknown }).mia;
+        if (typeof mia === 'number')
+          await sql`UPDATE resources SET mia = ${mia} WHERE ri = ${row.ri}`.execute(db);
+      }
+    },
+  },
 });

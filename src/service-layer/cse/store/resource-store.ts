@@ -67,6 +67,7 @@ const insertResource = prepared(
       string,
       number,
       string,
+      number | null,
     ]
   ) =>
     db
@@ -85,6 +86,7 @@ const insertResource = prepared(
         acpi: v[10],
         st: v[11],
         attrs: v[12],
+        mia: v[13],
       })
       .returning('seq'),
 );
@@ -107,6 +109,9 @@ const addToSubscriptionCount = prepared((db: CseDb, ri: string, delta: number) =
     .set((eb) => ({ nsub: eb('nsub', '+', delta) }))
     .where('ri', '=', ri),
 );
+
+const maxAge = (r: Pick<Resource, 'ty' | 'attrs'>): number | null =>
+  r.ty === Ty.CNT && typeof r.attrs.mia === 'number' ? r.attrs.mia : null;
 
 /** Typed access to the resource tree. Every function takes the db or a transaction. */
 export const resourceStore = {
@@ -152,6 +157,7 @@ export const resourceStore = {
       JSON.stringify(r.acpi),
       r.st,
       JSON.stringify(r.attrs),
+      maxAge(r),
     );
     const seq = row!.seq;
     if (r.lbl.length > 0) {
@@ -174,6 +180,7 @@ export const resourceStore = {
         acpi: JSON.stringify(r.acpi),
         st: r.st,
         attrs: JSON.stringify(r.attrs),
+        mia: maxAge(r),
       })
       .where('ri', '=', r.ri)
       .execute();
@@ -276,12 +283,12 @@ export const resourceStore = {
     return rows.map(toResource);
   },
 
-  async containersWithMaxAge(db: CseDb, ty: Ty): Promise<Resource[]> {
+  /** Containers that have a maxInstanceAge. */
+  async containersWithMaxAge(db: CseDb): Promise<Resource[]> {
     const rows = await db
       .selectFrom('resources')
       .selectAll()
-      .where('ty', '=', ty)
-      .where('attrs', 'like', '%"mia":%')
+      .where('mia', 'is not', null)
       .execute();
     return rows.map(toResource);
   },

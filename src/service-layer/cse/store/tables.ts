@@ -20,6 +20,8 @@ export interface CseTables {
     cbs: Generated<number>;
     /** How many subscriptions the resource has (kept with them, read by the hot path). */
     nsub: Generated<number>;
+    /** A container's maxInstanceAge in seconds, duplicated from attrs so the sweeper can index it. */
+    mia: number | null;
     attrs: string;
   };
   labels: { ri: string; lbl: string };
