@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { randomId } from './ids.js';
+import { randomId, sortableId } from './ids.js';
 
 it('makes ids of the asked length from the alphabet, without repeats', () => {
   const ids = Array.from({ length: 20_000 }, () => randomId(12));
@@ -13,4 +13,12 @@ it('uses every character about equally often', () => {
   expect(counts.size).toBe(36);
   // Expected 10,000 each; 5 standard deviations is about ±490.
   for (const n of counts.values()) expect(Math.abs(n - 10_000)).toBeLessThan(600);
+});
+
+it('makes sortable ids that follow the clock', async () => {
+  const a = sortableId();
+  await new Promise((r) => setTimeout(r, 5));
+  const b = sortableId();
+  expect(a < b).toBe(true);
+  expect(b).toMatch(/^[a-z0-9]{19}$/);
 });

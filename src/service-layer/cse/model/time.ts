@@ -1,10 +1,17 @@
+let lastMs = NaN;
+let lastText = '';
+
 /**
  * oneM2M timestamps: ISO 8601 basic format "YYYYMMDDTHHMMSS,ffffff" in UTC
  * (TS-0004 §6.3.3 m2m:timestamp). Fixed width, so they sort as strings.
  */
 export function toM2MTime(ms: number): string {
+  // Many resources are stamped within the same millisecond: format it once.
+  if (ms === lastMs) return lastText;
   const iso = new Date(ms).toISOString(); // 2026-11-22T01:02:03.456Z
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)},${iso.slice(20, 23)}000`;
+  lastMs = ms;
+  lastText = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)},${iso.slice(20, 23)}000`;
+  return lastText;
 }
 
 const BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:[,.](\d{1,9}))?Z?$/;

@@ -1,5 +1,5 @@
 import { m2mError, Rsc } from '../../../core/errors.js';
-import { randomId } from '../../../core/ids.js';
+import { randomId, sortableId } from '../../../core/ids.js';
 import { validateContext } from '../access/context.js';
 import { validateAttributes } from '../model/attributes.js';
 import { parseM2MTime, toM2MTime } from '../model/time.js';
@@ -95,7 +95,7 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     );
   }
 
-  const ri = ty === Ty.AE ? originator : RI_PREFIX[ty] + randomId(16);
+  const ri = ty === Ty.AE ? originator : RI_PREFIX[ty] + sortableId();
   const rn = (attrs.rn as string | undefined) ?? ri;
   if (RESERVED_NAMES.has(rn)) throw m2mError.badRequest(`resource name "${rn}" is reserved`);
   const et = (attrs.et as string | undefined) ?? toM2MTime(now + DEFAULT_LIFETIME_MS);

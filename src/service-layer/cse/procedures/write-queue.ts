@@ -38,12 +38,19 @@ export class WriteQueue {
     });
   }
 
+  /**
+   * Starts the next transaction on the next macrotask, not at once: requests
+   * that were waiting for the database connection (held by the previous
+   * transaction) resume in microtasks and join this batch first.
+   */
   private kick(): void {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
-    void this.flush().finally(() => {
-      this.running = false;
-      this.kick();
+    setImmediate(() => {
+      void this.flush().finally(() => {
+        this.running = false;
+        this.kick();
+      });
     });
   }
 
