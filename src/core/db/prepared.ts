@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 
 /**
  * A query written with Kysely's typed builder, compiled once per dialect and
@@ -38,8 +38,13 @@ export function prepared<DB, A extends unknown[], R>(
   };
 }
 
+/** What runs a compiled query: a Kysely instance or a transaction. */
+interface Executor {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
 /** A fixed statement without parameters (e.g. SAVEPOINT), valid in every dialect. */
 export function statement(text: string) {
   const compiled = CompiledQuery.raw(text, []);
-  return (db: Kysely<unknown>) => db.executeQuery(compiled);
+  return (db: Executor) => db.executeQuery(compiled);
 }

@@ -22,8 +22,34 @@ export interface DispatcherOptions {
   log: Logger;
 }
 
+/** A FIFO that takes from the front in O(1) (Array#shift is O(n)). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/** A target's waiting notifications: immediate ones apart, so they are found without a search. */
 interface TargetQueue {
-  items: OutboxRow[];
+  immediate: Fifo<OutboxRow>;
+  normal: Fifo<OutboxRow>;
   inflight: number;
 }
 
@@ -35,10 +61,11 @@ interface TargetQueue {
  * restart, a failed attempt, or an AE that was offline).
  */
 export class Dispatcher {
-  private readonly known = new Set<string>();
+  /** Outbox rows (by seq) queued, in flight or just settled: never enqueued twice. */
+  private readonly known = new Set<number>();
   private readonly queues = new Map<string, TargetQueue>();
   private readonly batches = new Map<string, { rows: OutboxRow[]; timer?: NodeJS.Timeout }>();
-  private delivered: string[] = [];
+  private delivered: number[] = [];
   private inflight = 0;
   private pumpScheduled = false;
   private flushing: Promise<void> | undefined;
@@ -69,10 +96,13 @@ export class Dispatcher {
   /** Hands freshly committed outbox rows over for delivery. */
   enqueue(rows: OutboxRow[]): void {
     for (const r of rows) {
-      if (this.known.has(r.id)) continue;
-      this.known.add(r.id);
+      if (this.known.has(r.seq)) continue;
+      this.known.add(r.seq);
       if (r.batch) this.addToBatch(r);
-      else this.queueFor(r.target).items.push(r);
+      else {
+        const q = this.queueFor(r.target);
+        (r.immediate === 1 ? q.immediate : q.normal).push(r);
+      }
     }
     this.schedulePump();
   }
@@ -84,7 +114,8 @@ export class Dispatcher {
 
   private queueFor(target: string): TargetQueue {
     let q = this.queues.get(target);
-    if (!q) this.queues.set(target, (q = { items: [], inflight: 0 }));
+    if (!q)
+      this.queues.set(target, (q = { immediate: new Fifo(), normal: new Fifo(), inflight: 0 }));
     return q;
   }
 
@@ -99,15 +130,14 @@ export class Dispatcher {
 
   /** Two passes: immediate notifications of every target first, then the rest. */
   private pump(): void {
-    for (const immediateOnly of [true, false]) {
+    for (const pass of ['immediate', 'normal'] as const) {
       for (const [target, q] of this.queues) {
         while (q.inflight < this.opts.perTarget && this.inflight < this.opts.concurrency) {
-          const i = immediateOnly ? q.items.findIndex((r) => r.immediate === 1) : 0;
-          if (i < 0 || q.items.length === 0) break;
-          const [row] = q.items.splice(i, 1);
-          this.deliver(target, q, [row!], row!.payload);
+          const row = q[pass].take();
+          if (!row) break;
+          this.deliver(target, q, [row], row.payload);
         }
-        if (q.items.length === 0 && q.inflight === 0) this.queues.delete(target);
+        if (q.immediate.size + q.normal.size === 0 && q.inflight === 0) this.queues.delete(target);
       }
     }
   }
@@ -154,7 +184,7 @@ export class Dispatcher {
   }
 
   private succeeded(rows: OutboxRow[]): void {
-    for (const r of rows) this.delivered.push(r.id);
+    for (const r of rows) this.delivered.push(r.seq);
     if (this.delivered.length >= 256) void this.flushDelivered();
     else this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 5).unref();
   }
@@ -164,8 +194,8 @@ export class Dispatcher {
    * that read them before their new state was written has finished:
    * otherwise a delivered notification could be sent twice.
    */
-  private forget(ids: string[]): void {
-    setTimeout(() => ids.forEach((id) => this.known.delete(id)), 2 * this.opts.scanMs).unref();
+  private forget(seqs: number[]): void {
+    setTimeout(() => seqs.forEach((seq) => this.known.delete(seq)), 2 * this.opts.scanMs).unref();
   }
 
   /** Marks delivered in batches; ids leave `known` only once the outbox says delivered. */
@@ -193,9 +223,9 @@ export class Dispatcher {
   /** The target is offline: keep the rows pending until it connects (targetAvailable) or the next long retry. */
   private async parked(rows: OutboxRow[]): Promise<void> {
     for (const r of rows) {
-      await outbox.reschedule(this.db, r.id, r.attempts, this.opts.now() + this.opts.retryMaxMs);
+      await outbox.reschedule(this.db, r.seq, r.attempts, this.opts.now() + this.opts.retryMaxMs);
       // At once: the AE may reconnect any moment, and a parked row picked up twice only parks again.
-      this.known.delete(r.id);
+      this.known.delete(r.seq);
     }
   }
 
@@ -204,7 +234,7 @@ export class Dispatcher {
     for (const r of rows) {
       const attempts = r.attempts + 1;
       if (now - r.created_at > this.opts.giveUpAfterMs) {
-        await outbox.markFailed(this.db, r.id, attempts);
+        await outbox.markFailed(this.db, r.seq, attempts);
         this.opts.log.warn({ sub: r.sub_ri, target: r.target, attempts }, 'notification given up');
       } else {
         const backoff = Math.min(
@@ -213,13 +243,13 @@ export class Dispatcher {
         );
         await outbox.reschedule(
           this.db,
-          r.id,
+          r.seq,
           attempts,
           now + Math.round(backoff * (0.5 + Math.random() / 2)),
         );
       }
     }
-    this.forget(rows.map((r) => r.id));
+    this.forget(rows.map((r) => r.seq));
     this.opts.log.debug(
       { target: rows[0]!.target, err: (err as Error).message },
       'notification attempt failed',

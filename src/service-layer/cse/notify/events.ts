@@ -1,4 +1,4 @@
-import { randomId } from '../../../core/ids.js';
+import { sortableId } from '../../../core/ids.js';
 import { parseDuration } from '../model/time.js';
 import { TYPE_NAMES, type Resource } from '../model/types.js';
 import { wrap } from '../procedures/representation.js';
@@ -81,7 +81,7 @@ export function rowsFor(
       : []),
   ];
   return targets.map((target) => ({
-    id: randomId(20),
+    id: sortableId(12),
     sub_ri: sub.ri,
     target,
     payload,

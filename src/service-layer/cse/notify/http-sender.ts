@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { Pool } from 'undici';
 import { TutelaError, Rsc } from '../../../core/errors.js';
 
 export interface HttpSenderOptions {
@@ -10,62 +9,64 @@ export interface HttpSenderOptions {
   ca?: string | undefined;
 }
 
-export type HttpSend = (url: string, rqi: string, body: string) => Promise<void>;
+export interface HttpSender {
+  send(url: string, rqi: string, body: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
  * Sends a notification as a oneM2M NOTIFY over HTTP (TS-0009 §6.2: POST to
  * the notification URI, From = the CSE, X-M2M-RI = the notification id so a
- * retried notification can be recognised). Resolves only on a 2xx whose
+ * retried notification can be recognised). Succeeds only on a 2xx whose
  * X-M2M-RSC, if present, is a success code.
+ *
+ * One undici pool of keep-alive connections per target origin: measured at
+ * 46 µs of CPU per notification against 94 µs for node:http (docs/benchmarks.md).
  */
-export function createHttpSender(opts: HttpSenderOptions): HttpSend {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: opts.maxSocketsPerHost }),
-    'https:': new https.Agent({
-      keepAlive: true,
-      maxSockets: opts.maxSocketsPerHost,
-      ...(opts.ca ? { ca: opts.ca } : {}),
-    }),
+export function createHttpSender(opts: HttpSenderOptions): HttpSender {
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string) => {
+    let pool = pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: opts.maxSocketsPerHost,
+        keepAliveTimeout: 30_000,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        ...(opts.ca ? { connect: { ca: opts.ca } } : {}),
+      });
+      pools.set(origin, pool);
+    }
+    return pool;
   };
-  return (url, rqi, body) =>
-    new Promise<void>((resolve, reject) => {
+  return {
+    async send(url, rqi, body) {
       const u = new URL(url);
-      const lib = u.protocol === 'https:' ? https : http;
-      const req = lib.request(
-        u,
-        {
-          method: 'POST',
-          agent: agents[u.protocol as 'http:' | 'https:'],
-          timeout: opts.timeoutMs,
-          headers: {
-            'Content-Type': 'application/json',
-            'Content-Length': Buffer.byteLength(body),
-            'X-M2M-Origin': opts.cseId,
-            'X-M2M-RI': rqi,
-            'X-M2M-RVI': '3',
-          },
+      const res = await poolFor(u.origin).request({
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-m2m-origin': opts.cseId,
+          'x-m2m-ri': rqi,
+          'x-m2m-rvi': '3',
         },
-        (res) => {
-          res.resume();
-          const rsc = Number(res.headers['x-m2m-rsc'] ?? 2000);
-          const status = res.statusCode ?? 0;
-          res.on('end', () =>
-            status >= 200 && status < 300 && rsc >= 2000 && rsc < 3000
-              ? resolve()
-              : reject(
-                  new TutelaError(
-                    'notify_rejected',
-                    Rsc.SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
-                    `${u.host} answered HTTP ${status} / RSC ${rsc}`,
-                  ),
-                ),
-          );
-        },
-      );
-      req.on('timeout', () =>
-        req.destroy(new Error(`no answer from ${u.host} within ${opts.timeoutMs} ms`)),
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+        body,
+      });
+      await res.body.dump();
+      const rscHeader = res.headers['x-m2m-rsc'];
+      const rsc = Number((Array.isArray(rscHeader) ? rscHeader[0] : rscHeader) ?? 2000);
+      if (res.statusCode < 200 || res.statusCode >= 300 || rsc < 2000 || rsc >= 3000) {
+        throw new TutelaError(
+          'notify_rejected',
+          Rsc.SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+          `${u.host} answered HTTP ${res.statusCode} / RSC ${rsc}`,
+        );
+      }
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      pools.clear();
+    },
+  };
 }

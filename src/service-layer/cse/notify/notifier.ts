@@ -3,7 +3,7 @@ import type { Logger } from '../../../core/log.js';
 import { resourceStore, type CseDb } from '../store/resource-store.js';
 import { Ty, type Resource } from '../model/types.js';
 import { Dispatcher } from './dispatcher.js';
-import { createHttpSender, type HttpSend } from './http-sender.js';
+import { createHttpSender, type HttpSender } from './http-sender.js';
 import { outbox, type OutboxRow } from './outbox.js';
 import { subscriptionAddress } from './events.js';
 import { WsHub } from './ws-hub.js';
@@ -29,7 +29,7 @@ const isUrl = (t: string) => t.startsWith('http://') || t.startsWith('https://')
 export class Notifier {
   readonly hub: WsHub;
   private readonly dispatcher: Dispatcher;
-  private readonly http: HttpSend;
+  private readonly http: HttpSender;
 
   constructor(
     private readonly db: CseDb,
@@ -62,6 +62,7 @@ export class Notifier {
   async close(): Promise<void> {
     this.hub.close();
     await this.dispatcher.close();
+    await this.http.close();
   }
 
   /** Rows committed by a procedure: deliver them now. */
@@ -76,7 +77,7 @@ export class Notifier {
     seq: number,
   ): Promise<'delivered' | 'parked'> {
     if (isUrl(target)) {
-      await this.http(target, rqi, body);
+      await this.http.send(target, rqi, body);
       return 'delivered';
     }
     if (this.hub.isConnected(target)) {
@@ -88,7 +89,7 @@ export class Notifier {
     let lastErr: unknown;
     for (const url of poa) {
       try {
-        await this.http(url, rqi, body);
+        await this.http.send(url, rqi, body);
         return 'delivered';
       } catch (err) {
         lastErr = err;

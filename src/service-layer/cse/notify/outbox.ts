@@ -1,11 +1,50 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { CseTables } from '../store/tables.js';
 import type { CseDb } from '../store/resource-store.js';
+import { prepared } from '../../../core/db/prepared.js';
 
 export type OutboxRow = Selectable<CseTables['notifications']>;
 export type NewOutboxRow = Insertable<CseTables['notifications']>;
 
 const CHUNK = 500;
+
+// One notification row per subscriber and event: the hot path, compiled once.
+const insertOne = prepared(
+  (
+    db: CseDb,
+    ...v: [
+      string,
+      string,
+      string,
+      string,
+      number,
+      string | null,
+      number | null,
+      number | null,
+      'pending',
+      number,
+      number,
+      number,
+    ]
+  ) =>
+    db
+      .insertInto('notifications')
+      .values({
+        id: v[0],
+        sub_ri: v[1],
+        target: v[2],
+        payload: v[3],
+        immediate: v[4],
+        batch: v[5],
+        batch_num: v[6],
+        batch_ms: v[7],
+        status: v[8],
+        attempts: v[9],
+        next_at: v[10],
+        created_at: v[11],
+      })
+      .returning('seq'),
+);
 
 /**
  * The durable notification outbox. A notification is written in the same
@@ -14,9 +53,32 @@ const CHUNK = 500;
  */
 export const outbox = {
   async insert(db: CseDb, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
-    if (rows.length === 0) return [];
-    const inserted = await db.insertInto('notifications').values(rows).returningAll().execute();
-    return inserted.map(normalise);
+    const out: OutboxRow[] = [];
+    for (const r of rows) {
+      const [row] = await insertOne(
+        db,
+        r.id,
+        r.sub_ri,
+        r.target,
+        r.payload,
+        r.immediate,
+        r.batch ?? null,
+        r.batch_num ?? null,
+        r.batch_ms ?? null,
+        'pending',
+        0,
+        r.next_at,
+        r.created_at,
+      );
+      out.push({
+        ...(r as OutboxRow),
+        status: 'pending',
+        attempts: 0,
+        delivered_at: null,
+        seq: Number(row!.seq),
+      });
+    }
+    return out;
   },
 
   /** Pending notifications due now, immediate ones first, then in creation order. */
@@ -58,30 +120,30 @@ export const outbox = {
     return rows.map(normalise);
   },
 
-  async markDelivered(db: CseDb, ids: string[], at: number): Promise<void> {
-    for (let i = 0; i < ids.length; i += CHUNK) {
+  async markDelivered(db: CseDb, seqs: number[], at: number): Promise<void> {
+    for (let i = 0; i < seqs.length; i += CHUNK) {
       await db
         .updateTable('notifications')
         .set({ status: 'delivered', delivered_at: at })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
         .where('status', '=', 'pending')
         .execute();
     }
   },
 
-  async reschedule(db: CseDb, id: string, attempts: number, nextAt: number): Promise<void> {
+  async reschedule(db: CseDb, seq: number, attempts: number, nextAt: number): Promise<void> {
     await db
       .updateTable('notifications')
       .set({ attempts, next_at: nextAt })
-      .where('id', '=', id)
+      .where('seq', '=', seq)
       .execute();
   },
 
-  async markFailed(db: CseDb, id: string, attempts: number): Promise<void> {
+  async markFailed(db: CseDb, seq: number, attempts: number): Promise<void> {
     await db
       .updateTable('notifications')
       .set({ status: 'failed', attempts })
-      .where('id', '=', id)
+      .where('seq', '=', seq)
       .execute();
   },
 

@@ -1,5 +1,9 @@
-import { sql } from 'kysely';
+import { statement } from '../../../core/db/prepared.js';
 import type { CseDb } from '../store/resource-store.js';
+
+const savepoint = statement('savepoint w');
+const release = statement('release savepoint w');
+const rollbackTo = statement('rollback to savepoint w');
 
 /** A unit of write work and the notifications it collects (see changes.ts). */
 export interface WriteUnit<T> {
@@ -60,17 +64,17 @@ export class WriteQueue {
     try {
       await this.db.transaction().execute(async (tx) => {
         for (const item of batch) {
-          if (!alone) await sql`savepoint w`.execute(tx);
+          if (!alone) await savepoint(tx);
           try {
             const value = await item.unit.work(tx);
             await item.unit.persist(tx);
-            if (!alone) await sql`release savepoint w`.execute(tx);
+            if (!alone) await release(tx);
             item.done = { value };
           } catch (error) {
             item.done = { error };
             if (alone) throw error;
-            await sql`rollback to savepoint w`.execute(tx);
-            await sql`release savepoint w`.execute(tx);
+            await rollbackTo(tx);
+            await release(tx);
           }
         }
       });

@@ -98,4 +98,29 @@ export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
       }
     },
   },
+  '0005-cse-outbox-pending-index': {
+    async up(db) {
+      // Only pending notifications are looked for by due time: a partial index, so marking one
+      // delivered just drops its entry instead of rewriting it.
+      await db.schema.dropIndex('notifications_due').execute();
+      await db.schema
+        .createIndex('notifications_pending')
+        .on('notifications')
+        .columns(['next_at', 'immediate', 'seq'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+    },
+  },
+  '0006-cse-partial-mia-index': {
+    async up(db) {
+      // Instances never have a maxInstanceAge: index containers only, not a NULL per instance.
+      await db.schema.dropIndex('resources_mia').execute();
+      await db.schema
+        .createIndex('resources_mia')
+        .on('resources')
+        .column('mia')
+        .where(sql.ref('mia'), 'is not', null)
+        .execute();
+    },
+  },
 });
