@@ -17,6 +17,7 @@ const config = loadConfig(process.env, {
   logLevel: 'silent',
 });
 const platform = await startPlatform(config, silentLogger);
-serveAsChild({ url: platform.url, database: platform.cse.ctx.dialect, cse: config.cse.rn }, () =>
-  platform.close(),
+serveAsChild(
+  { url: platform.url, database: config.database.url ? 'postgres' : 'sqlite', cse: config.cse.rn },
+  () => platform.close(),
 );

@@ -57,7 +57,6 @@ export class Cse {
     });
     const ctx: CseContext = {
       db: opts.database.db,
-      dialect: opts.database.dialect,
       cseId: c.cseId,
       rn: c.rn,
       access: new AccessControl(c.adminOriginator),

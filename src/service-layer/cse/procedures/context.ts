@@ -7,7 +7,6 @@ import type { WriteQueue } from './write-queue.js';
 /** Everything a procedure needs, built once per CSE. */
 export interface CseContext {
   db: CseDb;
-  dialect: 'sqlite' | 'postgres';
   cseId: string;
   /** CSEBase resource name: first segment of every structured address. */
   rn: string;
