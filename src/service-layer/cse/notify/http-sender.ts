@@ -9,6 +9,9 @@ export interface HttpSenderOptions {
   ca?: string | undefined;
 }
 
+/** How long a target's connection pool may sit unused before it is closed. */
+const POOL_IDLE_MS = 5 * 60_000;
+
 export interface HttpSender {
   send(url: string, rqi: string, body: string): Promise<void>;
   close(): Promise<void>;
@@ -24,20 +27,31 @@ export interface HttpSender {
  * 46 µs of CPU per notification against 94 µs for node:http (docs/benchmarks.md).
  */
 export function createHttpSender(opts: HttpSenderOptions): HttpSender {
-  const pools = new Map<string, Pool>();
+  const pools = new Map<string, { pool: Pool; lastUsed: number }>();
+  // Subscribers come and go: a pool nobody has used for a while is closed.
+  const sweep = setInterval(() => {
+    const idleSince = Date.now() - POOL_IDLE_MS;
+    for (const [origin, entry] of pools) {
+      if (entry.lastUsed < idleSince) {
+        pools.delete(origin);
+        void entry.pool.close();
+      }
+    }
+  }, POOL_IDLE_MS).unref();
   const poolFor = (origin: string) => {
-    let pool = pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
+    let entry = pools.get(origin);
+    if (!entry) {
+      const pool = new Pool(origin, {
         connections: opts.maxSocketsPerHost,
         keepAliveTimeout: 30_000,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
         ...(opts.ca ? { connect: { ca: opts.ca } } : {}),
       });
-      pools.set(origin, pool);
+      pools.set(origin, (entry = { pool, lastUsed: 0 }));
     }
-    return pool;
+    entry.lastUsed = Date.now();
+    return entry.pool;
   };
   return {
     async send(url, rqi, body) {
@@ -65,7 +79,8 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
       }
     },
     async close() {
-      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      clearInterval(sweep);
+      await Promise.all([...pools.values()].map((e) => e.pool.destroy()));
       pools.clear();
     },
   };
