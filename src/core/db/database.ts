@@ -29,6 +29,7 @@ export async function openDatabase<DB>(opts: DatabaseOptions): Promise<Database<
   let dialect: Dialect;
   let location: string;
   let schema: string | undefined;
+  let beforeClose: (() => Promise<void>) | undefined;
   if (opts.url) {
     schema = `${opts.pgSchemaPrefix ?? 'tutela'}_${opts.zone}`;
     const pg = await openPostgres(opts.url, schema);
@@ -40,9 +41,18 @@ export async function openDatabase<DB>(opts: DatabaseOptions): Promise<Database<
     db = new Kysely<DB>({ dialect: sqlite.dialect });
     dialect = 'sqlite';
     location = sqlite.raw.name;
+    beforeClose = () => sqlite.checkpointer.close();
   }
   await migrate(db, opts.migrations(dialect), schema);
-  return { db, dialect, location, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    location,
+    async close() {
+      await beforeClose?.();
+      await db.destroy();
+    },
+  };
 }
 
 async function migrate<DB>(

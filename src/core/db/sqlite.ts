@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
@@ -21,7 +22,8 @@ export function openSqlite(dataDir: string, zone: string, synchronous: SqliteSyn
   // 64 MiB page cache (default 2 MiB): the resource tree's indexes stay in memory.
   raw.pragma('cache_size = -65536');
   raw.pragma('temp_store = MEMORY');
-  return { raw, dialect: new SqliteDialect({ database: withStatementCache(raw) }) };
+  const checkpointer = startCheckpointer(raw);
+  return { raw, checkpointer, dialect: new SqliteDialect({ database: withStatementCache(raw) }) };
 }
 
 /**
