@@ -49,6 +49,9 @@ export const ConfigSchema = Type.Object(
         }),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         discoveryLimit: Type.Integer({ minimum: 1, default: 1000 }),
+        // While writes keep coming, a commit waits this long to take more of them along
+        // (0 turns it off); an idle CSE commits at once. See docs/benchmarks.md.
+        groupCommitDelayMs: Type.Number({ minimum: 0, maximum: 50, default: 2 }),
         expirySweepMs: Type.Integer({ minimum: 50, default: 1000 }),
         notify: Type.Object(
           {

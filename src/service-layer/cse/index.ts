@@ -61,7 +61,7 @@ export class Cse {
       rn: c.rn,
       access: new AccessControl(c.adminOriginator),
       notifier,
-      writes: new WriteQueue(opts.database.db),
+      writes: new WriteQueue(opts.database.db, c.groupCommitDelayMs),
       registrationAllowed: c.registrationAllowed,
       discoveryLimit: c.discoveryLimit,
       log: opts.log,

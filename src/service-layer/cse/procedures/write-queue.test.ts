@@ -87,4 +87,37 @@ describe.each(databaseTargets())('group commit on $name', (target) => {
     ).rejects.toThrow('no');
     expect(await database.db.selectFrom('resources').selectAll().execute()).toEqual([]);
   });
+
+  it('commits at once when idle, and gathers writes that keep coming into few transactions', async () => {
+    database = await openTestDatabase<CseTables>(target, {
+      zone: 'cse',
+      migrations: cseMigrations,
+    });
+    const queue = new WriteQueue(database.db, 200);
+    const transactions = new Set<unknown>();
+    const write = (i: number) =>
+      queue.run({
+        work: async (tx) => {
+          transactions.add(tx);
+          await tx
+            .insertInto('resources')
+            .values(row(`d${i}`))
+            .execute();
+        },
+        persist: async () => undefined,
+      });
+    const started = performance.now();
+    await write(0);
+    // Idle: no waiting for company.
+    expect(performance.now() - started).toBeLessThan(150);
+    // Busy: ten writes a few milliseconds apart share the waiting transaction.
+    const pending: Array<Promise<unknown>> = [];
+    for (let i = 1; i <= 10; i++) {
+      pending.push(write(i));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await Promise.all(pending);
+    expect(transactions.size).toBeLessThanOrEqual(3);
+    expect(await database.db.selectFrom('resources').selectAll().execute()).toHaveLength(11);
+  });
 });

@@ -29,9 +29,17 @@ interface Item {
 export class WriteQueue {
   private queue: Item[] = [];
   private running = false;
+  private lastCommit = -Infinity;
 
+  /**
+   * @param delayMs how long a transaction waits for company while writes keep
+   *   coming (commit delay, as PostgreSQL's commit_delay): a commit costs
+   *   about the same for one write as for twenty, so at a steady moderate
+   *   rate a short wait makes each write cheaper. An idle queue commits at once.
+   */
   constructor(
     private readonly db: CseDb,
+    private readonly delayMs = 0,
     private readonly maxBatch = 256,
   ) {}
 
@@ -43,19 +51,24 @@ export class WriteQueue {
   }
 
   /**
-   * Starts the next transaction on the next macrotask, not at once: requests
-   * that were waiting for the database connection (held by the previous
-   * transaction) resume in microtasks and join this batch first.
+   * Starts the next transaction on the next macrotask at the earliest:
+   * requests that were waiting for the database connection (held by the
+   * previous transaction) resume in microtasks and join this batch first.
+   * While writes keep coming (the last commit was recent) it waits delayMs.
    */
   private kick(): void {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
-    setImmediate(() => {
+    const start = () => {
       void this.flush().finally(() => {
+        this.lastCommit = performance.now();
         this.running = false;
         this.kick();
       });
-    });
+    };
+    const busy = performance.now() - this.lastCommit < 4 * this.delayMs;
+    if (busy && this.queue.length < this.maxBatch) setTimeout(start, this.delayMs);
+    else setImmediate(start);
   }
 
   private async flush(): Promise<void> {
