@@ -72,6 +72,10 @@ export interface CseResult {
   notifyColdMissing: number;
   notifyCreateFirstError?: string;
   /** Create response latency at half load (ms). */
+  /** The same at a quarter of the create rate: where the latency curve bends. Not a target. */
+  notifyQuarterLoadPerSec: number;
+  notifyQuarterLatencyP50Ms: number;
+  notifyQuarterLatencyP99Ms: number;
   halfLoadCreateP50Ms: number;
   halfLoadCreateP99Ms: number;
   /** The same with a subscriber (measured notification phase, including the straggler wait). */
@@ -223,16 +227,17 @@ export async function benchCse(opts: CseOptions): Promise<CseResult> {
     if (receiver.verifications < 1) throw new Error('the CSE did not verify the subscription');
 
     const rate = Math.max(1, Math.floor(creates.okPerSec / 2));
-    const halfLoad = (seconds: number, firstSeq: number) =>
+    const pacedAt = (ratePerSec: number, seconds: number, firstSeq: number) =>
       pacedLoad({
         url: vitals,
-        ratePerSec: rate,
+        ratePerSec,
         seconds,
         firstSeq,
         connections: opts.connections,
         headers: createHeaders(4),
         body: (seq, sentMs) => cinBody(stampedReading(sentMs, seq)),
       });
+    const halfLoad = (seconds: number, firstSeq: number) => pacedAt(rate, seconds, firstSeq);
     // The first seconds after a subscription appears are a transient (the
     // notification path is still cold): measured apart, not in the result.
     let cold: Delivery | undefined;
@@ -246,6 +251,12 @@ export async function benchCse(opts: CseOptions): Promise<CseResult> {
     const paced = await halfLoad(opts.seconds, 0);
     const notified = await delivery(receiver, paced.okSeqs);
     const withSub = cpuSince(beforePaced, await sampleCpu(cse), paced.ok);
+    const quarterRate = Math.max(1, Math.floor(rate / 2));
+    opts.log(
+      `cse (${opts.database}): ${quarterRate} creates/s with a subscriber for ${opts.seconds} s`,
+    );
+    const quarter = await pacedAt(quarterRate, opts.seconds, 2_000_000_000);
+    const quarterNotified = await delivery(receiver, quarter.okSeqs);
     const { rssMb } = await cse.stats();
 
     result = {
@@ -273,6 +284,9 @@ export async function benchCse(opts: CseOptions): Promise<CseResult> {
       notifyColdMissing: cold?.missing ?? 0,
       notifyCreateFailures: paced.failed,
       ...(paced.firstError === undefined ? {} : { notifyCreateFirstError: paced.firstError }),
+      notifyQuarterLoadPerSec: quarterRate,
+      notifyQuarterLatencyP50Ms: percentile(quarterNotified.latencies, 50),
+      notifyQuarterLatencyP99Ms: percentile(quarterNotified.latencies, 99),
       halfLoadCreateP50Ms: paced.latencyP50Ms,
       halfLoadCreateP99Ms: paced.latencyP99Ms,
       cpuUsPerNotifiedCreate: withSub.usPerOp,

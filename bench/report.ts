@@ -67,6 +67,8 @@ export function cseReport(r: CseResult, httpReqPerSec: number, dbInsertsPerSec: 
     notifyLatencyMaxMs: round(r.notifyLatencyMaxMs),
     notifyColdP50Ms: round(r.notifyColdP50Ms),
     notifyColdP99Ms: round(r.notifyColdP99Ms),
+    notifyQuarterLatencyP50Ms: round(r.notifyQuarterLatencyP50Ms),
+    notifyQuarterLatencyP99Ms: round(r.notifyQuarterLatencyP99Ms),
     halfLoadCreateP50Ms: round(r.halfLoadCreateP50Ms),
     halfLoadCreateP99Ms: round(r.halfLoadCreateP99Ms),
     cpuUsPerCreate: Math.round(r.cpuUsPerCreate),
@@ -150,6 +152,10 @@ function cseRows(title: string, c: CseReport): string[] {
     [
       '  CSE CPU per create + notify',
       `${fmt(c.cpuUsPerNotifiedCreate)} µs (CSE process ${fmt(c.cpuBusyPctHalfLoad)} % of a core)`,
+    ],
+    [
+      'quarter load with the subscriber',
+      `${fmt(c.notifyQuarterLoadPerSec)} creates/s: notify p50 / p99 ${fmt(c.notifyQuarterLatencyP50Ms)} / ${fmt(c.notifyQuarterLatencyP99Ms)} ms (not a target)`,
     ],
     ['CSE process RSS', `${fmt(c.rssMb)} MB`],
   ]);
