@@ -100,6 +100,20 @@ describe.each(databaseTargets())('CSE resources on $name', (target) => {
     ).toBe(4005);
   });
 
+  it('keeps counters exact when a container is updated while instances arrive', async () => {
+    await m2m.create('/cse-in/patient-1', 3, { 'm2m:cnt': { rn: 'busy' } }, 'CPatient1');
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) =>
+        m2m.create('/cse-in/patient-1/busy', 4, { 'm2m:cin': { con: `c${i}` } }, 'CPatient1'),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        m2m.update('/cse-in/patient-1/busy', { 'm2m:cnt': { lbl: [`v${i}`] } }, 'CPatient1'),
+      ),
+    ]);
+    const busy = (await m2m.get('/cse-in/patient-1/busy', 'CPatient1')).body['m2m:cnt'];
+    expect(busy).toMatchObject({ cni: 30, st: 35 });
+  });
+
   it('enforces maxByteSize and refuses an instance larger than it', async () => {
     await m2m.create('/cse-in/patient-1', 3, { 'm2m:cnt': { rn: 'small', mbs: 10 } }, 'CPatient1');
     await m2m.create('/cse-in/patient-1/small', 4, { 'm2m:cin': { con: '123456' } }, 'CPatient1');

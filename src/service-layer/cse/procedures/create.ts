@@ -99,7 +99,7 @@ export async function create(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
   const rn = (attrs.rn as string | undefined) ?? ri;
   if (RESERVED_NAMES.has(rn)) throw m2mError.badRequest(`resource name "${rn}" is reserved`);
   const et = (attrs.et as string | undefined) ?? toM2MTime(now + DEFAULT_LIFETIME_MS);
-  if (parseM2MTime(et)! <= now) throw m2mError.badRequest(`expirationTime ${et} is in the past`);
+  requireFuture(et, now);
   if (HAS_ACPI.has(ty)) await checkAcpi(ctx, attrs.acpi as string[] | undefined);
   if (ty === Ty.ACP) checkAcco(attrs);
 
@@ -230,6 +230,11 @@ async function registrationId(ctx: CseContext, req: M2MRequest): Promise<string>
     );
   }
   return fr;
+}
+
+/** An expirationTime a request sets must lie ahead. */
+export function requireFuture(et: string, now: number): void {
+  if (parseM2MTime(et)! <= now) throw m2mError.badRequest(`expirationTime ${et} is in the past`);
 }
 
 /** Every acpi entry must name an existing accessControlPolicy. */

@@ -1,12 +1,12 @@
 import { m2mError, Rsc } from '../../../core/errors.js';
 import { validateAttributes } from '../model/attributes.js';
-import { parseM2MTime, toM2MTime } from '../model/time.js';
+import { toM2MTime } from '../model/time.js';
 import { Op, Ty, TYPE_NAMES, type Resource } from '../model/types.js';
 import { resourceStore } from '../store/resource-store.js';
 import { Net } from '../notify/events.js';
 import { enforceContainerLimits, inTransaction } from './changes.js';
 import type { CseContext } from './context.js';
-import { checkAcco, checkAcpi, contentFor } from './create.js';
+import { checkAcco, checkAcpi, contentFor, requireFuture } from './create.js';
 import { requirePrivilege } from './guard.js';
 import { Rcn, type M2MRequest, type M2MResponse } from './request.js';
 import { wrap } from './representation.js';
@@ -25,34 +25,37 @@ export async function update(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
   }
   if (req.ty !== undefined && req.ty !== resource.ty)
     throw m2mError.badRequest(`ty=${req.ty} does not match the target's type ${resource.ty}`);
-  const changes = contentFor(resource.ty, req.pc);
-  validateAttributes(resource.ty, 'update', changes);
-  if (Object.keys(changes).length === 0)
+  const requested = contentFor(resource.ty, req.pc);
+  validateAttributes(resource.ty, 'update', requested);
+  if (Object.keys(requested).length === 0)
     throw m2mError.badRequest(
       `an UPDATE of ${TYPE_NAMES[resource.ty]} needs at least one attribute`,
     );
   await requirePrivilege(ctx, ctx.db, resource, Op.UPDATE, req);
 
   const now = ctx.now();
-  if ('acpi' in changes) await checkAcpi(ctx, changes.acpi as string[] | null);
-  if (resource.ty === Ty.ACP) checkAcco(changes);
-  if (typeof changes.et === 'string' && parseM2MTime(changes.et)! <= now)
-    throw m2mError.badRequest(`expirationTime ${changes.et} is in the past`);
-  const next = applyChanges(resource, changes);
+  if ('acpi' in requested) await checkAcpi(ctx, requested.acpi as string[] | null);
+  if (resource.ty === Ty.ACP) checkAcco(requested);
+  if (typeof requested.et === 'string') requireFuture(requested.et, now);
+  const next = applyChanges(resource, requested);
   next.lt = toM2MTime(now);
-  if (resource.ty === Ty.CNT) next.st += 1;
-  if (resource.ty === Ty.SUB && Array.isArray(changes.nu)) {
-    const added = (changes.nu as string[]).filter(
+  if (resource.ty === Ty.SUB && Array.isArray(requested.nu)) {
+    const added = (requested.nu as string[]).filter(
       (u) => !((resource.attrs.nu as string[]) ?? []).includes(u),
     );
     await ctx.notifier.verify(next, added, req.fr);
   }
 
-  const modified = { ...changes, lt: next.lt };
-  await inTransaction(ctx, async (tx, log) => {
-    await resourceStore.save(tx, next, 'lbl' in changes);
-    if (resource.ty === Ty.CNT) await enforceContainerLimits(tx, log, next, next.cni, next.cbs);
-    await log.event(tx, next.ri, { net: Net.UPDATE, resource: next, modified });
+  const modified = { ...requested, lt: next.lt };
+  await inTransaction(ctx, async (tx, changes) => {
+    await resourceStore.save(tx, next, 'lbl' in requested);
+    if (resource.ty === Ty.CNT) {
+      // The counters as they are now, inside the transaction, not as read before it.
+      const counts = await resourceStore.bumpContainer(tx, next.ri, 0, 0, next.lt, 1);
+      Object.assign(next, { st: counts.st, cni: counts.cni, cbs: counts.cbs });
+      await enforceContainerLimits(tx, changes, next, counts.cni, counts.cbs);
+    }
+    await changes.event(tx, next.ri, { net: Net.UPDATE, resource: next, modified });
   });
   if (rcn === Rcn.NOTHING) return { rsc: Rsc.UPDATED };
   if (rcn === Rcn.MODIFIED_ATTRIBUTES)
@@ -60,9 +63,9 @@ export async function update(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
   return { rsc: Rsc.UPDATED, pc: wrap(next) };
 }
 
-function applyChanges(r: Resource, changes: Record<string, unknown>): Resource {
+function applyChanges(r: Resource, requested: Record<string, unknown>): Resource {
   const next: Resource = { ...r, attrs: { ...r.attrs } };
-  for (const [k, v] of Object.entries(changes)) {
+  for (const [k, v] of Object.entries(requested)) {
     if (k === 'lbl') next.lbl = (v as string[] | null) ?? [];
     else if (k === 'acpi') next.acpi = (v as string[] | null) ?? [];
     else if (k === 'et') next.et = (v as string | null) ?? r.et;

@@ -169,7 +169,11 @@ export const resourceStore = {
     return { ...r, seq: Number(seq), cni: 0, cbs: 0, nsub: 0 };
   },
 
-  /** Writes the changed mutable fields of `r` (after an update request). */
+  /**
+   * Writes the attributes a request may change. Counters (st, cni, cbs,
+   * nsub) are not written here: they move only through bumpContainer and
+   * countSubscription, atomically, so concurrent writes never lose a step.
+   */
   async save(db: CseDb, r: Resource, labelsChanged: boolean): Promise<void> {
     await db
       .updateTable('resources')
@@ -178,7 +182,6 @@ export const resourceStore = {
         et: r.et,
         lbl: JSON.stringify(r.lbl),
         acpi: JSON.stringify(r.acpi),
-        st: r.st,
         attrs: JSON.stringify(r.attrs),
         mia: maxAge(r),
       })
@@ -199,10 +202,18 @@ export const resourceStore = {
    * Adds to a container's counters atomically (a row lock on PostgreSQL) and
    * returns the new values, with its number of subscriptions read in the same
    * statement, so the create of an instance only looks for subscriptions
-   * when there are some. The stateTag moves only when an instance arrives.
+   * when there are some. The stateTag moves when an instance arrives or the
+   * container itself is updated, not when an instance goes.
    */
-  async bumpContainer(db: CseDb, ri: string, dCni: number, dCbs: number, lt: string) {
-    const [row] = await addToCounters(db, ri, dCni, dCbs, dCni > 0 ? 1 : 0, lt);
+  async bumpContainer(
+    db: CseDb,
+    ri: string,
+    dCni: number,
+    dCbs: number,
+    lt: string,
+    dSt: 0 | 1 = dCni > 0 ? 1 : 0,
+  ) {
+    const [row] = await addToCounters(db, ri, dCni, dCbs, dSt, lt);
     if (!row) throw new Error(`container ${ri} vanished inside its own transaction`);
     return {
       cni: Number(row.cni),
