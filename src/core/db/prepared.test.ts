@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Generated, Migration } from 'kysely';
 import { serialType, type Dialect } from './database.js';
-import { prepared } from './prepared.js';
+import { prepared, preparedRecord } from './prepared.js';
 import { databaseTargets, openTestDatabase, type TestDatabase } from './testing.js';
 
 interface Tables {
@@ -31,6 +31,11 @@ const bump = prepared((db: import('kysely').Kysely<Tables>, name: string, by: nu
     .returning('n'),
 );
 
+const addRow = preparedRecord(
+  (db: import('kysely').Kysely<Tables>, row: { name: string; n: number }) =>
+    db.insertInto('item').values(row).returning(['name', 'n']),
+);
+
 describe.each(databaseTargets())('prepared queries on $name', (target) => {
   let database: TestDatabase<Tables> | undefined;
   afterEach(async () => {
@@ -47,5 +52,8 @@ describe.each(databaseTargets())('prepared queries on $name', (target) => {
       expect(await bump(tx, 'b', 10)).toEqual([{ n: 15 }]);
     });
     expect(await bump(db, 'a', 2)).toEqual([{ n: 3 }]);
+    // A record's keys name the parameters, whatever order the values come in.
+    expect(await addRow(db, { name: 'c', n: 7 })).toEqual([{ name: 'c', n: 7 }]);
+    expect(await addRow(db, { n: 8, name: 'd' })).toEqual([{ name: 'd', n: 8 }]);
   });
 });

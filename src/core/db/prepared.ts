@@ -1,5 +1,46 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 
+type Plan = { sql: string; pick: Array<(args: unknown[]) => unknown> };
+
+/**
+ * Compiles `build` once per dialect with sentinel values, and learns from the
+ * compiled parameters which argument each placeholder takes. `sentinels`
+ * makes the sentinel arguments; `resolve` maps a sentinel back to a picker.
+ */
+function compileOnce<DB, R>(
+  build: (db: Kysely<DB>, ...args: never[]) => Compilable<R>,
+  sentinels: (args: unknown[]) => {
+    values: unknown[];
+    pickerFor: (p: unknown) => ((args: unknown[]) => unknown) | undefined;
+  },
+) {
+  const byDialect = new WeakMap<object, Plan>();
+  return async (db: Kysely<DB>, args: unknown[]): Promise<R[]> => {
+    const adapter = db.getExecutor().adapter;
+    let plan = byDialect.get(adapter);
+    if (!plan) {
+      const { values, pickerFor } = sentinels(args);
+      const compiled = build(db, ...(values as never[])).compile();
+      const pick = compiled.parameters.map((p) => {
+        const picker = pickerFor(p);
+        if (!picker)
+          throw new Error(`prepared query has a parameter that is not an argument: ${String(p)}`);
+        return picker;
+      });
+      byDialect.set(adapter, (plan = { sql: compiled.sql, pick }));
+    }
+    const result = await db.executeQuery<R>(
+      CompiledQuery.raw(
+        plan.sql,
+        plan.pick.map((f) => f(args)),
+      ),
+    );
+    return result.rows;
+  };
+}
+
+const sentinel = (name: string) => `\u0000${name}\u0000`;
+
 /**
  * A query written with Kysely's typed builder, compiled once per dialect and
  * then executed with fresh parameters. Building and compiling a query costs
@@ -13,29 +54,39 @@ import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'k
 export function prepared<DB, A extends unknown[], R>(
   build: (db: Kysely<DB>, ...args: A) => Compilable<R>,
 ) {
-  const byDialect = new WeakMap<object, { sql: string; order: number[] }>();
-  return async (db: Kysely<DB>, ...args: A): Promise<R[]> => {
-    const adapter = db.getExecutor().adapter;
-    let plan = byDialect.get(adapter);
-    if (!plan) {
-      const sentinels = args.map((_, i) => `\u0000arg${i}\u0000`);
-      const compiled = build(db, ...(sentinels as A)).compile();
-      const order = compiled.parameters.map((p) => {
-        const i = sentinels.indexOf(p as string);
-        if (i < 0)
-          throw new Error(`prepared query has a parameter that is not an argument: ${String(p)}`);
-        return i;
-      });
-      byDialect.set(adapter, (plan = { sql: compiled.sql, order }));
-    }
-    const result = await db.executeQuery<R>(
-      CompiledQuery.raw(
-        plan.sql,
-        plan.order.map((i) => args[i]),
-      ),
-    );
-    return result.rows;
-  };
+  const run = compileOnce<DB, R>(build as never, (args) => {
+    const values = args.map((_, i) => sentinel(`arg${i}`));
+    return {
+      values,
+      pickerFor: (p) => {
+        const i = values.indexOf(p as string);
+        return i < 0 ? undefined : (a) => a[i];
+      },
+    };
+  });
+  return (db: Kysely<DB>, ...args: A): Promise<R[]> => run(db, args);
+}
+
+/**
+ * The same for a statement that takes one record, such as an insert's row:
+ * its keys name the parameters. Every call must pass the same keys (the
+ * record's type makes them all required).
+ */
+export function preparedRecord<DB, T extends Record<string, unknown>, R>(
+  build: (db: Kysely<DB>, record: T) => Compilable<R>,
+) {
+  const run = compileOnce<DB, R>(build as never, (args) => {
+    const keys = Object.keys(args[0] as T);
+    const values = [Object.fromEntries(keys.map((k) => [k, sentinel(k)]))];
+    return {
+      values,
+      pickerFor: (p) => {
+        const key = keys.find((k) => sentinel(k) === p);
+        return key === undefined ? undefined : (a) => (a[0] as T)[key];
+      },
+    };
+  });
+  return (db: Kysely<DB>, record: T): Promise<R[]> => run(db, [record]);
 }
 
 /** What runs a compiled query: a Kysely instance or a transaction. */

@@ -1,49 +1,17 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { CseTables } from '../store/tables.js';
 import type { CseDb } from '../store/resource-store.js';
-import { prepared } from '../../../core/db/prepared.js';
+import { preparedRecord } from '../../../core/db/prepared.js';
 
 export type OutboxRow = Selectable<CseTables['notifications']>;
-export type NewOutboxRow = Insertable<CseTables['notifications']>;
+/** A notification about to be written: everything but its sequence number. */
+export type NewOutboxRow = Omit<OutboxRow, 'seq'>;
 
 const CHUNK = 500;
 
 // One notification row per subscriber and event: the hot path, compiled once.
-const insertOne = prepared(
-  (
-    db: CseDb,
-    ...v: [
-      string,
-      string,
-      string,
-      string,
-      number,
-      string | null,
-      number | null,
-      number | null,
-      'pending',
-      number,
-      number,
-      number,
-    ]
-  ) =>
-    db
-      .insertInto('notifications')
-      .values({
-        id: v[0],
-        sub_ri: v[1],
-        target: v[2],
-        payload: v[3],
-        immediate: v[4],
-        batch: v[5],
-        batch_num: v[6],
-        batch_ms: v[7],
-        status: v[8],
-        attempts: v[9],
-        next_at: v[10],
-        created_at: v[11],
-      })
-      .returning('seq'),
+const insertOne = preparedRecord((db: CseDb, row: NewOutboxRow) =>
+  db.insertInto('notifications').values(row).returning('seq'),
 );
 
 /**
@@ -55,28 +23,8 @@ export const outbox = {
   async insert(db: CseDb, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
     const out: OutboxRow[] = [];
     for (const r of rows) {
-      const [row] = await insertOne(
-        db,
-        r.id,
-        r.sub_ri,
-        r.target,
-        r.payload,
-        r.immediate,
-        r.batch ?? null,
-        r.batch_num ?? null,
-        r.batch_ms ?? null,
-        'pending',
-        0,
-        r.next_at,
-        r.created_at,
-      );
-      out.push({
-        ...(r as OutboxRow),
-        status: 'pending',
-        attempts: 0,
-        delivered_at: null,
-        seq: Number(row!.seq),
-      });
+      const [row] = await insertOne(db, r);
+      out.push({ ...r, seq: Number(row!.seq) });
     }
     return out;
   },

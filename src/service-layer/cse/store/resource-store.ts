@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { prepared } from '../../../core/db/prepared.js';
+import { prepared, preparedRecord } from '../../../core/db/prepared.js';
 import type { CseTables } from './tables.js';
 import { Ty, type Resource } from '../model/types.js';
 
@@ -50,45 +50,8 @@ const selectByRi = prepared((db: CseDb, ri: string) =>
 const selectSubscriptions = prepared((db: CseDb, pi: string, ty: number) =>
   db.selectFrom('resources').selectAll().where('pi', '=', pi).where('ty', '=', ty).orderBy('seq'),
 );
-const insertResource = prepared(
-  (
-    db: CseDb,
-    ...v: [
-      string,
-      number,
-      string,
-      string | null,
-      string,
-      string,
-      string,
-      string,
-      string | null,
-      string,
-      string,
-      number,
-      string,
-      number | null,
-    ]
-  ) =>
-    db
-      .insertInto('resources')
-      .values({
-        ri: v[0],
-        ty: v[1],
-        rn: v[2],
-        pi: v[3],
-        path: v[4],
-        creator: v[5],
-        ct: v[6],
-        lt: v[7],
-        et: v[8],
-        lbl: v[9],
-        acpi: v[10],
-        st: v[11],
-        attrs: v[12],
-        mia: v[13],
-      })
-      .returning('seq'),
+const insertResource = preparedRecord((db: CseDb, row: Omit<Row, 'seq' | 'cni' | 'cbs' | 'nsub'>) =>
+  db.insertInto('resources').values(row).returning('seq'),
 );
 const addToCounters = prepared(
   (db: CseDb, ri: string, dCni: number, dCbs: number, dSt: number, lt: string) =>
@@ -142,23 +105,22 @@ export const resourceStore = {
   },
 
   async insert(db: CseDb, r: NewResource): Promise<Resource> {
-    const [row] = await insertResource(
-      db,
-      r.ri,
-      r.ty,
-      r.rn,
-      r.pi,
-      r.path,
-      r.creator,
-      r.ct,
-      r.lt,
-      r.et,
-      JSON.stringify(r.lbl),
-      JSON.stringify(r.acpi),
-      r.st,
-      JSON.stringify(r.attrs),
-      maxAge(r),
-    );
+    const [row] = await insertResource(db, {
+      ri: r.ri,
+      ty: r.ty,
+      rn: r.rn,
+      pi: r.pi,
+      path: r.path,
+      creator: r.creator,
+      ct: r.ct,
+      lt: r.lt,
+      et: r.et,
+      lbl: JSON.stringify(r.lbl),
+      acpi: JSON.stringify(r.acpi),
+      st: r.st,
+      attrs: JSON.stringify(r.attrs),
+      mia: maxAge(r),
+    });
     const seq = row!.seq;
     if (r.lbl.length > 0) {
       await db
