@@ -2,6 +2,9 @@ import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
 import { m2mClient } from '../../test/support/m2m-client.js';
+import { loadConfig } from '../core/config/index.js';
+import { silentLogger } from '../core/log.js';
+import { startPlatform } from './server.js';
 
 /** GET over HTTPS trusting only `ca`. */
 function getTls(url: string, ca?: string): Promise<{ status: number; body: string }> {
@@ -52,5 +55,36 @@ describe('the embedded platform', () => {
       csi: '/ward-7',
     });
     expect((await m2m.get('/cse-in/gw', 'CGw')).rsc).toBe(4004);
+  });
+
+  it('refuses a data directory made for another CSE, and leaves nothing open', async () => {
+    platform = await startTestPlatform({ name: 'sqlite' });
+    await platform.close();
+    const other = loadConfig(
+      {},
+      {
+        dataDir: platform.dataDir,
+        port: 0,
+        logLevel: 'silent',
+        tls: { enabled: false },
+        cse: { cseId: '/id-x', rn: 'other' },
+      },
+    );
+    await expect(startPlatform(other, silentLogger)).rejects.toThrow(
+      /belongs to CSE \/id-in named "cse-in", not \/id-x named "other"/,
+    );
+    // The same directory still starts with its own identity.
+    const again = await startPlatform(
+      loadConfig(
+        {},
+        { dataDir: platform.dataDir, port: 0, logLevel: 'silent', tls: { enabled: false } },
+      ),
+      silentLogger,
+    );
+    expect(await (await fetch(`${again.url}/healthz`)).json()).toMatchObject({
+      status: 'ok',
+      cse: '/id-in',
+    });
+    await again.close();
   });
 });

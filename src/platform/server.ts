@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from '../core/config/index.js';
 import type { Logger } from '../core/log.js';
-import { Cse, openCseDatabase } from '../service-layer/cse/index.js';
+import type { Database } from '../core/db/index.js';
+import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
 
 export interface Platform {
@@ -51,6 +52,23 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   const database = await openCseDatabase(config);
+  try {
+    return await serve(config, log, tls, app, database);
+  } catch (err) {
+    // A start that fails half-way leaves nothing open: no port, no database, no worker.
+    await app.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function serve(
+  config: Config,
+  log: Logger,
+  tls: Awaited<ReturnType<typeof loadTls>>,
+  app: FastifyInstance,
+  database: Database<CseTables>,
+): Promise<Platform> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let url = `${tls ? 'https' : 'http'}://${hostForUrl}:${config.port}`;
   const cse = await Cse.create({

@@ -10,7 +10,6 @@ import type { CseContext } from './procedures/context.js';
  */
 export async function ensureCseBase(ctx: CseContext, poa: string[]): Promise<void> {
   const ri = ctx.cseId.slice(1);
-  const existing = await resourceStore.byPath(ctx.db, ctx.rn);
   const attrs = {
     csi: ctx.cseId,
     cst: 1,
@@ -19,20 +18,16 @@ export async function ensureCseBase(ctx: CseContext, poa: string[]): Promise<voi
     poa,
     csz: ['application/json'],
   };
+  const [existing, other] = await resourceStore.ofType(ctx.db, Ty.CSEBASE);
+  if (other) throw new Error('this database holds more than one CSEBase; it cannot be used');
   if (existing) {
-    if (existing.ri !== ri) {
+    if (existing.ri !== ri || existing.rn !== ctx.rn) {
       throw new Error(
-        `this database belongs to CSE ${existing.attrs.csi as string}, not ${ctx.cseId}; use its CSE-ID or a fresh data directory`,
+        `this database belongs to CSE ${existing.attrs.csi as string} named "${existing.rn}", not ${ctx.cseId} named "${ctx.rn}"; configure those or use a fresh data directory`,
       );
     }
     await resourceStore.save(ctx.db, { ...existing, attrs }, false);
     return;
-  }
-  const others = await resourceStore.children(ctx.db, ri);
-  if ((await resourceStore.byRi(ctx.db, ri)) || others.length > 0) {
-    throw new Error(
-      `this database holds a CSEBase with another name; configure cse.rn to match it`,
-    );
   }
   const now = toM2MTime(ctx.now());
   await resourceStore.insert(ctx.db, {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../../core/log.js';
+import { Rsc } from '../../../core/errors.js';
 
 /** WebSocket sub-protocol of the oneM2M WebSocket binding with JSON serialisation (TS-0020 §6.1). */
 export const WS_PROTOCOL = 'oneM2M.json';
@@ -53,21 +54,22 @@ export class WsHub {
     const aei = url.searchParams.get('ae') ?? '';
     const sinceRaw = url.searchParams.get('since');
     const since = sinceRaw === null ? undefined : Number(sinceRaw);
-    const refuse = (status: number, why: string) => {
-      socket.end(
-        `HTTP/1.1 ${status} ${why}\r\nX-M2M-RSC: ${status === 403 ? 4106 : 4000}\r\nContent-Length: 0\r\n\r\n`,
-      );
+    // Answered in HTTP, before any upgrade; returns true: the request was ours.
+    const refuse = (status: 400 | 403 | 500, why: string, rsc: number) => {
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nX-M2M-RSC: ${rsc}\r\nContent-Length: 0\r\n\r\n`);
+      return true;
     };
-    if (!/^[CS][A-Za-z0-9._-]*$/.test(aei)) return (refuse(400, 'Bad Request'), true);
-    if (since !== undefined && !(Number.isInteger(since) && since >= 0))
-      return (refuse(400, 'Bad Request'), true);
+    if (!/^[CS][A-Za-z0-9._-]*$/.test(aei)) return refuse(400, 'Bad Request', Rsc.BAD_REQUEST);
+    if (since !== undefined && !(Number.isInteger(since) && since >= 0)) {
+      return refuse(400, 'Bad Request', Rsc.BAD_REQUEST);
+    }
     this.opts
       .admit(aei)
       .then((ok) => {
-        if (!ok) return refuse(403, 'Forbidden');
+        if (!ok) return refuse(403, 'Forbidden', Rsc.ORIGINATOR_HAS_NOT_REGISTERED);
         this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(aei, ws, since));
       })
-      .catch(() => refuse(500, 'Internal Server Error'));
+      .catch(() => refuse(500, 'Internal Server Error', Rsc.INTERNAL_SERVER_ERROR));
     return true;
   }
 

@@ -76,6 +76,15 @@ const addToSubscriptionCount = prepared((db: CseDb, ri: string, delta: number) =
 const maxAge = (r: Pick<Resource, 'ty' | 'attrs'>): number | null =>
   r.ty === Ty.CNT && typeof r.attrs.mia === 'number' ? r.attrs.mia : null;
 
+/** The labels table mirrors each resource's lbl, so discovery by label uses an index. */
+async function writeLabels(db: CseDb, ri: string, lbl: string[]): Promise<void> {
+  if (lbl.length === 0) return;
+  await db
+    .insertInto('labels')
+    .values([...new Set(lbl)].map((l) => ({ ri, lbl: l })))
+    .execute();
+}
+
 /** Typed access to the resource tree. Every function takes the db or a transaction. */
 export const resourceStore = {
   async byPath(db: CseDb, path: string): Promise<Resource | undefined> {
@@ -122,12 +131,7 @@ export const resourceStore = {
       mia: maxAge(r),
     });
     const seq = row!.seq;
-    if (r.lbl.length > 0) {
-      await db
-        .insertInto('labels')
-        .values([...new Set(r.lbl)].map((lbl) => ({ ri: r.ri, lbl })))
-        .execute();
-    }
+    await writeLabels(db, r.ri, r.lbl);
     return { ...r, seq: Number(seq), cni: 0, cbs: 0, nsub: 0 };
   },
 
@@ -151,12 +155,7 @@ export const resourceStore = {
       .execute();
     if (labelsChanged) {
       await db.deleteFrom('labels').where('ri', '=', r.ri).execute();
-      if (r.lbl.length > 0) {
-        await db
-          .insertInto('labels')
-          .values([...new Set(r.lbl)].map((lbl) => ({ ri: r.ri, lbl })))
-          .execute();
-      }
+      await writeLabels(db, r.ri, r.lbl);
     }
   },
 
@@ -228,6 +227,17 @@ export const resourceStore = {
       SELECT r.* FROM resources r JOIN tree ON r.ri = tree.ri
       WHERE ${sql.join(where, sql` AND `)}
       ORDER BY r.seq LIMIT ${f.limit ?? 1_000_000}`.execute(db);
+    return rows.map(toResource);
+  },
+
+  /** Every resource of one type (for the CSEBase: at most one). */
+  async ofType(db: CseDb, ty: Ty): Promise<Resource[]> {
+    const rows = await db
+      .selectFrom('resources')
+      .selectAll()
+      .where('ty', '=', ty)
+      .orderBy('seq')
+      .execute();
     return rows.map(toResource);
   },
 
