@@ -27,12 +27,30 @@ function acorMatches(acor: readonly string[], originator: string): boolean {
   return false;
 }
 
+type ContextCheck = ReturnType<typeof compileContexts>;
+const compiledContexts = new Map<string, ContextCheck>();
+
+/**
+ * accessControlContexts compiled once per distinct content: policies are
+ * read from the database on every request, and compiling schedules and IP
+ * ranges each time would repeat work on every access decision.
+ */
+function contextsOf(acco: AccessControlContext[]): ContextCheck {
+  const key = JSON.stringify(acco);
+  let check = compiledContexts.get(key);
+  if (!check) {
+    if (compiledContexts.size >= 1000) compiledContexts.clear();
+    compiledContexts.set(key, (check = compileContexts(acco)));
+  }
+  return check;
+}
+
 /** Is `op` granted by these privileges (TS-0001 §9.6.2.3 accessControlRule matching)? */
 export function privilegesAllow(pv: Privileges | undefined, op: Op, who: Requester): boolean {
   for (const rule of pv?.acr ?? []) {
     if ((rule.acop & op) === 0 || !acorMatches(rule.acor, who.originator)) continue;
     if (!rule.acco || rule.acco.length === 0) return true;
-    if (compileContexts(rule.acco)({ now: who.now, ip: who.ip })) return true;
+    if (contextsOf(rule.acco)({ now: who.now, ip: who.ip })) return true;
   }
   return false;
 }
