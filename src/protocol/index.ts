@@ -1,0 +1,3 @@
+export * from './levels.js';
+export * from './reading.js';
+export * from './envelope.js';
