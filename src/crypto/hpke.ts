@@ -1,0 +1,167 @@
+import type { webcrypto } from 'node:crypto';
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import { Rsc, TutelaError } from '../core/errors.js';
+import {
+  HPKE_INFO,
+  readingAad,
+  wrappedKeyAad,
+  type SealedReading,
+  type WrappedKey,
+} from '../protocol/envelope.js';
+
+/**
+ * HPKE (RFC 9180) through @hpke/core: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+ * AES-256-GCM (suite 0x0020/0x0001/0x0002). Two uses, kept apart by `info`:
+ * a gateway sealing a tick to the application server in auth mode (§5.1.3:
+ * the recipient learns which device key sealed it), and the key service
+ * wrapping a data key to one client device key in base mode (§5.1.1).
+ */
+export type CryptoKey = webcrypto.CryptoKey;
+
+const suite = new CipherSuite({
+  kem: new DhkemX25519HkdfSha256(),
+  kdf: new HkdfSha256(),
+  aead: new Aes256Gcm(),
+});
+
+export interface HpkeKeyPair {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** The 32-byte X25519 public key, as it is registered and published. */
+  publicRaw: Uint8Array;
+}
+
+/** A new X25519 key pair and its raw private key, for the caller to store (0600, or wrapped). */
+export async function generateKeyPair(): Promise<{ pair: HpkeKeyPair; privateRaw: Uint8Array }> {
+  const kp = await suite.kem.generateKeyPair();
+  const privateRaw = new Uint8Array(await suite.kem.serializePrivateKey(kp.privateKey));
+  return { pair: await importKeyPair(privateRaw), privateRaw };
+}
+
+/** The key pair of a stored raw private key (its public half is derived from it). */
+export async function importKeyPair(privateRaw: Uint8Array): Promise<HpkeKeyPair> {
+  if (privateRaw.length !== 32) throw keyError('an X25519 private key is 32 bytes');
+  const privateKey = await suite.kem.importKey('raw', copy(privateRaw), false);
+  const publicKey = await publicOf(privateKey);
+  return { privateKey, publicKey, publicRaw: await rawPublic(publicKey) };
+}
+
+export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
+  if (raw.length !== 32) throw keyError('an X25519 public key is 32 bytes');
+  try {
+    return await suite.kem.deserializePublicKey(copy(raw));
+  } catch (err) {
+    throw keyError('not a valid X25519 public key', err);
+  }
+}
+
+/** Seals one tick (the serialised ReadingBatch) from a gateway device to the application server. */
+export async function sealReading(
+  plaintext: Uint8Array,
+  header: Pick<SealedReading, 'pt' | 'dev' | 'seq' | 'kid'>,
+  recipient: CryptoKey,
+  device: HpkeKeyPair,
+): Promise<SealedReading> {
+  const { enc, ct } = await suite.seal(
+    {
+      recipientPublicKey: recipient,
+      senderKey: { privateKey: device.privateKey, publicKey: device.publicKey },
+      info: HPKE_INFO.reading,
+    },
+    copy(plaintext),
+    copy(readingAad(header)),
+  );
+  return { v: 1, typ: 'tutela.reading', ...header, enc: b64(enc), ct: b64(ct) };
+}
+
+/**
+ * Opens a sealed tick; fails (hpke_open_failed) unless it was sealed by
+ * `devicePublic`'s private key, to `recipient`, with exactly these headers.
+ */
+export async function openReading(
+  sealed: SealedReading,
+  recipient: HpkeKeyPair,
+  devicePublic: CryptoKey,
+): Promise<Uint8Array> {
+  try {
+    const pt = await suite.open(
+      {
+        recipientKey: { privateKey: recipient.privateKey, publicKey: recipient.publicKey },
+        enc: unb64(sealed.enc),
+        senderPublicKey: devicePublic,
+        info: HPKE_INFO.reading,
+      },
+      unb64(sealed.ct),
+      copy(readingAad(sealed)),
+    );
+    return new Uint8Array(pt);
+  } catch (err) {
+    throw openError('the reading could not be opened (tampered, or not from this device)', err);
+  }
+}
+
+/** Wraps a data key to one client device's public key (base mode). */
+export async function wrapKey(
+  dataKey: Uint8Array,
+  header: Pick<WrappedKey, 'pt' | 'rl' | 'epoch' | 'device'>,
+  devicePublic: CryptoKey,
+): Promise<WrappedKey> {
+  const { enc, ct } = await suite.seal(
+    { recipientPublicKey: devicePublic, info: HPKE_INFO.keyRelease },
+    copy(dataKey),
+    copy(wrappedKeyAad(header)),
+  );
+  return { v: 1, typ: 'tutela.key', ...header, enc: b64(enc), ct: b64(ct) };
+}
+
+/** Unwraps a released data key with the client device's own key pair. */
+export async function unwrapKey(wrapped: WrappedKey, device: HpkeKeyPair): Promise<Uint8Array> {
+  try {
+    const key = await suite.open(
+      {
+        recipientKey: { privateKey: device.privateKey, publicKey: device.publicKey },
+        enc: unb64(wrapped.enc),
+        info: HPKE_INFO.keyRelease,
+      },
+      unb64(wrapped.ct),
+      copy(wrappedKeyAad(wrapped)),
+    );
+    return new Uint8Array(key);
+  } catch (err) {
+    throw openError('the data key could not be unwrapped with this device key', err);
+  }
+}
+
+async function publicOf(privateKey: CryptoKey): Promise<CryptoKey> {
+  // WebCrypto cannot derive a public key from a private one directly; its JWK holds both halves.
+  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
+  return suite.kem.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, true);
+}
+
+async function rawPublic(publicKey: CryptoKey): Promise<Uint8Array> {
+  return new Uint8Array(await suite.kem.serializePublicKey(publicKey));
+}
+
+/** A fresh ArrayBuffer holding exactly these bytes (the library takes ArrayBuffers). */
+function copy(bytes: Uint8Array): ArrayBuffer {
+  // Not bytes.slice(): on a Buffer that is a view into Node's shared pool.
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out.buffer;
+}
+
+function b64(buf: ArrayBuffer): string {
+  return Buffer.from(buf).toString('base64url');
+}
+
+function unb64(s: string): ArrayBuffer {
+  return copy(Buffer.from(s, 'base64url'));
+}
+
+function keyError(msg: string, cause?: unknown): TutelaError {
+  return new TutelaError('invalid_key', Rsc.BAD_REQUEST, msg, { cause });
+}
+
+function openError(msg: string, cause?: unknown): TutelaError {
+  return new TutelaError('hpke_open_failed', Rsc.BAD_REQUEST, msg, { cause });
+}
