@@ -27,7 +27,12 @@ describe('HPKE sealing of readings (auth mode)', () => {
   it('round-trips, and a stored private key gives back the same key pair', async () => {
     const app = await generateKeyPair();
     const dev = await generateKeyPair();
-    const sealed = await sealReading(text.encode('{"hr":72}'), header, app.pair.publicKey, dev.pair);
+    const sealed = await sealReading(
+      text.encode('{"hr":72}'),
+      header,
+      app.pair.publicKey,
+      dev.pair,
+    );
     expect(sealed).toMatchObject({ v: 1, typ: 'tutela.reading', ...header });
     const reloaded = await importKeyPair(app.privateRaw);
     expect(reloaded.publicRaw).toEqual(app.pair.publicRaw);

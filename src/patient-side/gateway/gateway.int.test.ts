@@ -10,7 +10,7 @@ import type { SealedReading } from '../../protocol/envelope.js';
 import type { ReadingBatch } from '../../protocol/reading.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import { startToggleProxy, type ToggleProxy } from '../../../test/support/toggle-proxy.js';
-import { loadOrCreateDeviceKey } from './device-key.js';
+import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
 import { Gateway } from './gateway.js';
 import { Spool } from './spool.js';
 
@@ -93,7 +93,7 @@ describe.each(databaseTargets())('patient gateway ($name)', (target) => {
   }
 
   it('spools while the service layer is unreachable and delivers every reading once, in order', async () => {
-    const key = await loadOrCreateDeviceKey(join(dir, 'device.key'));
+    const key = await loadOrCreateKeyFile(join(dir, 'device.key'));
     const counter = { n: 0 };
     const gw = await gatewayAt(key, counter);
     await gw.tick();
@@ -119,7 +119,7 @@ describe.each(databaseTargets())('patient gateway ($name)', (target) => {
   });
 
   it('does not store a reading twice when a create succeeded but its answer was lost', async () => {
-    const key = await loadOrCreateDeviceKey(join(dir, 'device.key'));
+    const key = await loadOrCreateKeyFile(join(dir, 'device.key'));
     const gw = await gatewayAt(key, { n: 0 });
     proxy.down();
     await gw.tick();
@@ -138,9 +138,9 @@ describe.each(databaseTargets())('patient gateway ($name)', (target) => {
 
   it('refuses a device key file others can read', async () => {
     const file = join(dir, 'device.key');
-    await loadOrCreateDeviceKey(file);
+    await loadOrCreateKeyFile(file);
     const { chmodSync } = await import('node:fs');
     chmodSync(file, 0o644);
-    await expect(loadOrCreateDeviceKey(file)).rejects.toMatchObject({ code: 'device_key_exposed' });
+    await expect(loadOrCreateKeyFile(file)).rejects.toMatchObject({ code: 'key_file_exposed' });
   });
 });

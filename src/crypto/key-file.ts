@@ -1,19 +1,19 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateKeyPair, importKeyPair, type HpkeKeyPair } from '../../crypto/hpke.js';
-import { Rsc, TutelaError } from '../../core/errors.js';
+import { generateKeyPair, importKeyPair, type HpkeKeyPair } from './hpke.js';
+import { Rsc, TutelaError } from '../core/errors.js';
 
 /**
- * The gateway's own X25519 key pair, made on the device at first start and
- * kept in a 0600 file (a real device keeps it in its secure element). Its
- * public half is what the platform registers for this device; the
- * application server accepts a reading only if this key sealed it.
+ * An X25519 key pair kept in a 0600 file, made at first start: a gateway's
+ * device key (a real device keeps it in its secure element), the
+ * application server's HPKE key, a CLI's client device key. A file others
+ * can read is refused rather than used.
  */
-export async function loadOrCreateDeviceKey(file: string): Promise<HpkeKeyPair> {
+export async function loadOrCreateKeyFile(file: string): Promise<HpkeKeyPair> {
   if (existsSync(file)) {
     if ((statSync(file).mode & 0o077) !== 0)
       throw new TutelaError(
-        'device_key_exposed',
+        'key_file_exposed',
         Rsc.INTERNAL_SERVER_ERROR,
         `${file} is readable by others; run chmod 600 on it`,
       );
