@@ -1,0 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { PipelineTables } from './pipeline-tables.js';
+import type { KeyringTables } from './tables.js';
+
+/** Every table of the application server's zone. */
+export type AppTables = KeyringTables & PipelineTables;
+export type AppDb = Kysely<AppTables>;

@@ -1,0 +1,4 @@
+export { appMigrations } from './migrations.js';
+export type { DataKeysTable, KeyringTables, PatientKeysTable } from './tables.js';
+export type { AppDb, AppTables } from './db.js';
+export type { PipelineTables } from './pipeline-tables.js';
