@@ -129,6 +129,25 @@ export class M2MClient {
     return (created[key] as { ri: string }).ri;
   }
 
+  /** Creates a resource, or brings an existing one of that name up to `attrs`; returns its `ri`. */
+  async upsert(
+    parent: string,
+    ty: number,
+    key: string,
+    attrs: Record<string, unknown> & { rn: string },
+  ): Promise<string> {
+    const res = await this.expect([Rsc.CREATED, Rsc.CONFLICT], 'POST', parent, {
+      ty,
+      body: { [key]: attrs },
+    });
+    if (res.rsc === Rsc.CREATED) return (res.body[key] as { ri: string }).ri;
+    const { rn, ...changes } = attrs;
+    const updated = await this.expect([Rsc.UPDATED], 'PUT', `${parent}/${rn}`, {
+      body: { [key]: changes },
+    });
+    return (updated.body[key] as { ri: string }).ri;
+  }
+
   /** Creates a contentInstance; `rn` makes a retried create idempotent (4105 = it is already there). */
   async createInstance(
     container: string,

@@ -1,0 +1,155 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Rsc, TutelaError } from '../../core/errors.js';
+import { randomId } from '../../core/ids.js';
+import { isConfidentiality, type Confidentiality } from '../../protocol/levels.js';
+import type { AppDb } from '../store/db.js';
+import { ROLE_AL, type Role } from './roles.js';
+
+export interface User {
+  id: string;
+  role: Role;
+  al: Confidentiality;
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/**
+ * The interim directory: people, their role and AL, who cares for whom, and
+ * the client device keys they registered. People sign in with an API token
+ * (32 random bytes, shown once; only its SHA-256 is stored). The
+ * authorization server of issue 4 replaces tokens with OpenID Connect.
+ */
+export class Directory {
+  constructor(
+    private readonly db: AppDb,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Adds a person and returns their new API token (not stored: keep it). */
+  async addUser(id: string, role: Role, al: Confidentiality = ROLE_AL[role]): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db
+      .insertInto('users')
+      .values({ id, role, al, token_hash: hash(token), created_at: this.now() })
+      .execute();
+    return token;
+  }
+
+  async user(id: string): Promise<User | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  /** The person a token belongs to, or undefined. */
+  async authenticate(token: string): Promise<User | undefined> {
+    if (token.length < 16 || token.length > 256) return undefined;
+    const h = hash(token);
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('token_hash', '=', h)
+      .executeTakeFirst();
+    // The lookup is by hash; the final comparison is in constant time all the same.
+    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(h))) return undefined;
+    return toUser(row);
+  }
+
+  async addToCareTeam(pt: string, userId: string): Promise<void> {
+    await this.db
+      .insertInto('care_team')
+      .values({ pt, user_id: userId, added_at: this.now() })
+      .onConflict((oc) => oc.columns(['pt', 'user_id']).doNothing())
+      .execute();
+  }
+
+  async removeFromCareTeam(pt: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('care_team')
+      .where('pt', '=', pt)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** The people caring for a patient, with their AL. */
+  async careTeam(pt: string): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('care_team')
+      .innerJoin('users', 'users.id', 'care_team.user_id')
+      .selectAll('users')
+      .where('care_team.pt', '=', pt)
+      .orderBy('users.id')
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async patientsOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('care_team')
+      .select('pt')
+      .where('user_id', '=', userId)
+      .orderBy('pt')
+      .execute();
+    return rows.map((r) => r.pt);
+  }
+
+  async isMember(pt: string, userId: string): Promise<boolean> {
+    return (await this.patientsOf(userId)).includes(pt);
+  }
+
+  /** Registers a client device public key (X25519, 32 bytes) for a user; returns its id. */
+  async registerDevice(userId: string, publicKey: Uint8Array): Promise<string> {
+    if (publicKey.length !== 32)
+      throw new TutelaError(
+        'invalid_key',
+        Rsc.BAD_REQUEST,
+        'a device key is a 32-byte X25519 public key',
+      );
+    const id = `dev-${randomId()}`;
+    await this.db
+      .insertInto('client_devices')
+      .values({
+        id,
+        user_id: userId,
+        public_key: Buffer.from(publicKey).toString('base64url'),
+        created_at: this.now(),
+        revoked_at: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** A device's public key, only if it is registered to this user and not revoked. */
+  async deviceKey(userId: string, deviceId: string): Promise<Uint8Array | undefined> {
+    const row = await this.db
+      .selectFrom('client_devices')
+      .select('public_key')
+      .where('id', '=', deviceId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row && new Uint8Array(Buffer.from(row.public_key, 'base64url'));
+  }
+
+  async revokeDevice(userId: string, deviceId: string): Promise<void> {
+    await this.db
+      .updateTable('client_devices')
+      .set({ revoked_at: this.now() })
+      .where('id', '=', deviceId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+}
+
+function toUser(row: { id: string; role: string; al: string }): User {
+  if (!isConfidentiality(row.al) || !(row.role in ROLE_AL))
+    throw new TutelaError(
+      'directory_corrupt',
+      Rsc.INTERNAL_SERVER_ERROR,
+      `user ${row.id} has an invalid role or AL`,
+    );
+  return { id: row.id, role: row.role as Role, al: row.al };
+}

@@ -1,0 +1,105 @@
+import { M2MClient, Ty } from '../../core/m2m/index.js';
+import { CONFIDENTIALITY, visibleAt, type Confidentiality } from '../../protocol/levels.js';
+
+/** The application server's AE in the CSE. */
+export const APP_AE = { origin: 'Ctutela-app', rn: 'tutela' } as const;
+
+/** The AE-ID a caregiver's client registers with. */
+export const caregiverAe = (userId: string) => `C${userId}`;
+/** The AE-ID a patient's gateway writes with. */
+export const gatewayAe = (dev: string) => `C${dev}`;
+
+/** oneM2M access operations (TS-0001 §9.6.2.3): the sum is the `acop` bitmask. */
+const OP = { create: 1, retrieve: 2, update: 4, delete: 8, notify: 16, discover: 32 } as const;
+const ALL = 63;
+
+/**
+ * Where a patient's data lives in the CSE, under the application server's AE:
+ *
+ *     /<cse>/tutela/<pt>/inbox       sealed readings from the gateway
+ *     /<cse>/tutela/<pt>/rl-<k>      version k of every tick (k = U … V)
+ *     /<cse>/tutela/<pt>/alert-<k>   version k of ticks whose CL is medium or high
+ *
+ * Each version is labelled `rl:<k>` and `cl:<criticality>`. The alert
+ * containers let people who should only hear about deterioration (an
+ * emergency responder, a family member) subscribe to just that, with
+ * immediate notifications.
+ */
+export function patientPaths(cseRn: string, pt: string) {
+  const root = `/${cseRn}/${APP_AE.rn}/${pt}`;
+  return {
+    root,
+    inbox: `${root}/inbox`,
+    rl: (k: Confidentiality) => `${root}/rl-${k}`,
+    alert: (k: Confidentiality) => `${root}/alert-${k}`,
+  };
+}
+
+export interface CareTeamMember {
+  id: string;
+  al: Confidentiality;
+}
+
+/** How many instances each container keeps (oldest go first): a bounded, sealed history. */
+const KEEP = { inbox: 10_000, versions: 5_000 } as const;
+
+/**
+ * Creates (idempotently) a patient's containers and the application
+ * server's subscription to the inbox, and brings their access control
+ * policies up to the current care team. The inbox admits creates from the patient's gateway only; container rl-k and
+ * alert-k admit retrieve/discover/notify for care-team members whose AL
+ * reaches k, and nothing for anyone else (deny by default). Returns the
+ * inbox's resource id.
+ */
+export async function provisionPatient(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  gatewayDev: string,
+  team: CareTeamMember[],
+): Promise<string> {
+  const paths = patientPaths(cseRn, pt);
+  const aePath = `/${cseRn}/${APP_AE.rn}`;
+  const appRule = { acor: [APP_AE.origin], acop: ALL };
+  await app.ensure(aePath, Ty.CONTAINER, 'm2m:cnt', { rn: pt });
+
+  const inboxAcp = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
+    rn: `acp-${pt}-inbox`,
+    pv: { acr: [appRule, { acor: [gatewayAe(gatewayDev)], acop: OP.create }] },
+    pvs: { acr: [appRule] },
+  });
+  const inboxRi = await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
+    rn: 'inbox',
+    mni: KEEP.inbox,
+    acpi: [inboxAcp],
+  });
+  await app.ensure(paths.inbox, Ty.SUBSCRIPTION, 'm2m:sub', {
+    rn: 'app',
+    nu: [APP_AE.origin],
+    enc: { net: [3] },
+    nct: 1,
+  });
+
+  for (const k of CONFIDENTIALITY) {
+    const readers = team.filter((m) => visibleAt(k, m.al)).map((m) => caregiverAe(m.id));
+    const acp = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
+      rn: `acp-${pt}-rl-${k}`,
+      pv: {
+        acr: [
+          appRule,
+          ...(readers.length
+            ? [{ acor: readers, acop: OP.retrieve | OP.notify | OP.discover }]
+            : []),
+        ],
+      },
+      pvs: { acr: [appRule] },
+    });
+    for (const rn of [`rl-${k}`, `alert-${k}`])
+      await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
+        rn,
+        mni: KEEP.versions,
+        acpi: [acp],
+      });
+  }
+  return inboxRi;
+}
