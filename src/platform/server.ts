@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { Database } from '../core/db/index.js';
 import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
+import { AppServer } from '../app-server/app-server.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -15,6 +16,8 @@ export interface Platform {
   ca?: string;
   caFile?: string;
   cse: Cse;
+  /** The e-health application server (pipeline, keyring, caregiver API), unless app.enabled is off. */
+  appServer: AppServer | undefined;
   app: FastifyInstance;
   databaseLocation: string;
   close(): Promise<void>;
@@ -88,24 +91,34 @@ async function serve(
     }
   });
   await cse.register(app);
+  const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
   app.server.on('upgrade', (req, socket, head) => {
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
 
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  if (address && typeof address === 'object' && config.port === 0)
-    url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
-  cse.start();
+  try {
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    if (address && typeof address === 'object' && config.port === 0)
+      url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
+    cse.start();
+    await appServer?.connect(url, tls?.ca);
+  } catch (err) {
+    await appServer?.close();
+    await cse.close();
+    throw err;
+  }
   log.info({ url, database: database.dialect }, 'platform started');
 
   return {
     url,
     ...(tls ? { ca: tls.ca, caFile: tls.caFile } : {}),
     cse,
+    appServer,
     app,
     databaseLocation: database.location,
     async close() {
+      await appServer?.close();
       await cse.close();
       await app.close();
       await database.close();

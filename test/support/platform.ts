@@ -28,6 +28,8 @@ export async function startTestPlatform(
       port: 0,
       logLevel: 'silent',
       tls: { enabled: false },
+      demo: { enabled: false },
+      app: { enabled: false },
       database: { ...(target.url ? { url: target.url } : {}), pgSchemaPrefix: prefix },
       ...overrides,
     },
@@ -38,7 +40,9 @@ export async function startTestPlatform(
     dataDir,
     async destroy() {
       await platform.close();
-      if (target.url) await dropPostgresSchema(target.url, `${prefix}_cse`);
+      if (target.url)
+        for (const zone of ['cse', 'app'])
+          await dropPostgresSchema(target.url, `${prefix}_${zone}`);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -16,7 +16,7 @@ export interface CaregiverApiOptions {
   keys: Pick<Keyring, 'dataKeyAt'>;
   audit: AuditLog;
   /** The application server's own client of the CSE (it creates subscriptions for people). */
-  cse: M2MClient;
+  cse: () => M2MClient;
   cseRn: string;
 }
 
@@ -170,7 +170,7 @@ export async function caregiverRoutes(
       const paths = patientPaths(opts.cseRn, pt);
       const container = kind === 'alerts' ? paths.alert(user.al) : paths.rl(user.al);
       const rn = `sub-${user.id}`;
-      await opts.cse.ensure(container, Ty.SUBSCRIPTION, 'm2m:sub', {
+      await opts.cse().ensure(container, Ty.SUBSCRIPTION, 'm2m:sub', {
         rn,
         nu: [caregiverAe(user.id)],
         enc: { net: [3] },

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Rsc } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { MonitoringPipeline } from '../pipeline/pipeline.js';
 
 export const NOTIFY_PATH = '/notify/app';
 
@@ -23,7 +22,8 @@ interface Notification {
 export async function notifyRoute(
   app: FastifyInstance,
   opts: {
-    pipeline: MonitoringPipeline;
+    /** Runs the pipeline on one reading of patient `pt` (see pipeline/pipeline.ts). */
+    process: (pt: string, con: unknown) => Promise<unknown>;
     patientOfInbox: (ri: string) => string | undefined;
     log: Logger;
   },
@@ -46,7 +46,7 @@ export async function notifyRoute(
       return answer(Rsc.OK);
     }
     try {
-      await opts.pipeline.process(pt, cin.con);
+      await opts.process(pt, cin.con);
       return answer(Rsc.OK);
     } catch (err) {
       opts.log.error({ err, pt }, 'reading could not be processed; the CSE will retry');

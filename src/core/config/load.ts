@@ -6,13 +6,16 @@ import { TutelaError, Rsc } from '../errors.js';
 
 type Env = Record<string, string | undefined>;
 
+/** On/off variables: anything but 0, false, off or no is on. */
+const flag = (v: string) => !['0', 'false', 'off', 'no'].includes(v.toLowerCase());
+
 /** Environment variables and where they land in the config. */
 const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['TUTELA_DATA_DIR', ['dataDir'], String],
   ['TUTELA_HOST', ['host'], String],
   ['TUTELA_PORT', ['port'], Number],
   ['TUTELA_LOG_LEVEL', ['logLevel'], String],
-  ['TUTELA_TLS', ['tls', 'enabled'], (v) => !['0', 'false', 'off', 'no'].includes(v.toLowerCase())],
+  ['TUTELA_TLS', ['tls', 'enabled'], flag],
   ['TUTELA_TLS_CERT', ['tls', 'certFile'], String],
   ['TUTELA_TLS_KEY', ['tls', 'keyFile'], String],
   ['DATABASE_URL', ['database', 'url'], String],
@@ -20,6 +23,11 @@ const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['TUTELA_CSE_ID', ['cse', 'cseId'], String],
   ['TUTELA_CSE_RN', ['cse', 'rn'], String],
   ['TUTELA_CSE_ADMIN', ['cse', 'adminOriginator'], String],
+  ['TUTELA_APP', ['app', 'enabled'], flag],
+  ['TUTELA_MASTER_KEY', ['app', 'masterKey'], String],
+  ['TUTELA_LABEL_RULES', ['app', 'labelRules'], String],
+  ['TUTELA_DEMO', ['demo', 'enabled'], flag],
+  ['TUTELA_DEMO_PATIENTS', ['demo', 'patients'], Number],
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

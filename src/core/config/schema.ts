@@ -69,6 +69,28 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    app: Type.Object(
+      {
+        // Run the application server in this process (the embedded mode); off for a CSE alone.
+        enabled: Type.Boolean({ default: true }),
+        // The master key (KEK), base64url of 32 bytes; absent: a 0600 file in dataDir/keys.
+        masterKey: Type.Optional(Type.String({ minLength: 1 })),
+        // A categorisation rule set (JSON, docs/labels.md); absent: the built-in defaults.
+        labelRules: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { default: {} },
+    ),
+    demo: Type.Object(
+      {
+        // The simulated ward of `npm start`: patients, their Things and gateways.
+        enabled: Type.Boolean({ default: true }),
+        patients: Type.Integer({ minimum: 1, maximum: 200, default: 4 }),
+        tickMs: Type.Integer({ minimum: 100, default: 5000 }),
+        // Physiology runs this many times faster than the clock, so episodes unfold in minutes.
+        timeScale: Type.Number({ minimum: 1, maximum: 3600, default: 30 }),
+      },
+      { default: {} },
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../core/config/index.js';
+import { openDatabase, type Database } from '../core/db/index.js';
+import type { Logger } from '../core/log.js';
+import { M2MClient } from '../core/m2m/index.js';
+import type { HpkeKeyPair } from '../crypto/hpke.js';
+import { loadOrCreateKeyFile } from '../crypto/key-file.js';
+import { caregiverRoutes } from './api/caregiver-routes.js';
+import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
+import { AuditLog } from './audit/audit.js';
+import { GatewayRegistry } from './devices/gateways.js';
+import { Directory } from './directory/directory.js';
+import { Keyring, loadMasterKey } from './keyring/index.js';
+import { APP_AE, provisionPatient, type CareTeamMember } from './layout/patient-layout.js';
+import { MonitoringPipeline } from './pipeline/pipeline.js';
+import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
+import { appMigrations, type AppTables } from './store/index.js';
+
+export interface AppServerOptions {
+  config: Config;
+  log: Logger;
+}
+
+export interface PatientSetup {
+  pt: string;
+  gateway: { dev: string; publicKey: Uint8Array };
+  /** Care-team member ids (interim directory). */
+  team: string[];
+  spo2Scale?: 1 | 2;
+}
+
+/**
+ * The e-health application server (DESIGN.md zone 3) in the embedded
+ * platform: its own database (zone `app`), the keyring, the monitoring
+ * pipeline fed by the CSE, and the caregiver API with the key service.
+ * `create` mounts its routes before the platform listens; `connect`, once
+ * the CSE answers, registers the application server's AE.
+ */
+export class AppServer {
+  private cse: M2MClient | undefined;
+  private pipeline: MonitoringPipeline | undefined;
+  private readonly rules: RuleSet;
+  private readonly inboxes = new Map<string, string>();
+
+  private constructor(
+    readonly database: Database<AppTables>,
+    readonly keyring: Keyring,
+    readonly directory: Directory,
+    readonly gateways: GatewayRegistry,
+    readonly audit: AuditLog,
+    readonly appKey: { kid: string; pair: HpkeKeyPair },
+    private readonly opts: AppServerOptions,
+  ) {
+    const file = opts.config.app.labelRules;
+    this.rules = file ? loadRuleSet(file) : defaultRuleSet();
+  }
+
+  static async create(app: FastifyInstance, opts: AppServerOptions): Promise<AppServer> {
+    const { config } = opts;
+    const database = await openDatabase<AppTables>({
+      zone: 'app',
+      dataDir: config.dataDir,
+      url: config.database.url,
+      sqliteSynchronous: config.database.sqliteSynchronous,
+      pgSchemaPrefix: config.database.pgSchemaPrefix,
+      migrations: appMigrations,
+    });
+    try {
+      const master = await loadMasterKey({
+        dataDir: config.dataDir,
+        ...(config.app.masterKey ? { fromEnv: config.app.masterKey } : {}),
+      });
+      const keyring = await Keyring.open(database, master.key);
+      master.key.fill(0);
+      const pair = await loadOrCreateKeyFile(join(config.dataDir, 'keys', 'app-hpke.key'));
+      const kid = `app-${createHash('sha256').update(pair.publicRaw).digest('base64url').slice(0, 16)}`;
+      const server = new AppServer(
+        database,
+        keyring,
+        new Directory(database.db),
+        new GatewayRegistry(database.db),
+        new AuditLog(database.db),
+        { kid, pair },
+        opts,
+      );
+      server.mount(app);
+      return server;
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+
+  /** The application server's client of the CSE (available after connect). */
+  get cseClient(): M2MClient {
+    if (!this.cse) throw new Error('AppServer.connect() has not run');
+    return this.cse;
+  }
+
+  private mount(app: FastifyInstance): void {
+    const { config, log } = this.opts;
+    void app.register(notifyRoute, {
+      process: (pt: string, con: unknown) => this.requirePipeline().process(pt, con),
+      patientOfInbox: (ri: string) => this.inboxes.get(ri),
+      log,
+    });
+    void app.register(caregiverRoutes, {
+      prefix: '/app',
+      directory: this.directory,
+      keys: this.keyring,
+      audit: this.audit,
+      cse: () => this.cseClient,
+      cseRn: config.cse.rn,
+    });
+  }
+
+  private requirePipeline(): MonitoringPipeline {
+    if (!this.pipeline) throw new Error('AppServer.connect() has not run');
+    return this.pipeline;
+  }
+
+  /** Registers the application server's AE (notifications to `${url}/notify/app`) and loads its patients. */
+  async connect(platformUrl: string, ca?: string): Promise<void> {
+    const { config, log } = this.opts;
+    this.cse = new M2MClient({ baseUrl: platformUrl, origin: APP_AE.origin, ca });
+    await this.cse.registerAe(`/${config.cse.rn}`, APP_AE.rn, [`${platformUrl}${NOTIFY_PATH}`]);
+    this.pipeline = new MonitoringPipeline({
+      db: this.database.db,
+      cse: this.cse,
+      cseRn: config.cse.rn,
+      appKey: this.appKey,
+      gateways: this.gateways,
+      keyring: this.keyring,
+      rules: this.rules,
+      audit: this.audit,
+      log,
+    });
+    for (const p of await this.database.db
+      .selectFrom('patients')
+      .select(['pt', 'inbox_ri'])
+      .execute())
+      if (p.inbox_ri) this.inboxes.set(p.inbox_ri, p.pt);
+  }
+
+  /** Brings a patient under monitoring: their gateway, care team and CSE containers (idempotent). */
+  async provision(p: PatientSetup): Promise<void> {
+    const db = this.database.db;
+    await db
+      .insertInto('patients')
+      .values({ pt: p.pt, spo2_scale: p.spo2Scale ?? 1, inbox_ri: null, created_at: Date.now() })
+      .onConflict((oc) => oc.column('pt').doNothing())
+      .execute();
+    await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
+    for (const id of p.team) await this.directory.addToCareTeam(p.pt, id);
+    const team: CareTeamMember[] = (await this.directory.careTeam(p.pt)).map((u) => ({
+      id: u.id,
+      al: u.al,
+    }));
+    const inboxRi = await provisionPatient(
+      this.cseClient,
+      this.opts.config.cse.rn,
+      p.pt,
+      p.gateway.dev,
+      team,
+    );
+    await db.updateTable('patients').set({ inbox_ri: inboxRi }).where('pt', '=', p.pt).execute();
+    this.inboxes.set(inboxRi, p.pt);
+  }
+
+  /** Closes its CSE client and database; a second call does nothing. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.cse?.close();
+      await this.database.close();
+    })();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+}

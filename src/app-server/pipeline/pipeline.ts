@@ -1,0 +1,89 @@
+import type { Logger } from '../../core/log.js';
+import type { M2MClient } from '../../core/m2m/index.js';
+import type { HpkeKeyPair } from '../../crypto/hpke.js';
+import type { AuditLog } from '../audit/audit.js';
+import { assessNews2, toFhirBundle } from '../clinical/index.js';
+import type { GatewayRegistry } from '../devices/gateways.js';
+import type { Keyring } from '../keyring/keyring.js';
+import { label } from '../privacy/label.js';
+import { versions } from '../privacy/redact.js';
+import type { RuleSet } from '../privacy/rules.js';
+import type { AppDb } from '../store/db.js';
+import { openInboxReading, type RejectReason } from './open.js';
+import { publishVersions } from './publish.js';
+
+export interface PipelineDeps {
+  db: AppDb;
+  cse: M2MClient;
+  cseRn: string;
+  appKey: { kid: string; pair: HpkeKeyPair };
+  gateways: GatewayRegistry;
+  keyring: Keyring;
+  rules: RuleSet;
+  audit: AuditLog;
+  log: Logger;
+}
+
+export type Outcome =
+  | { status: 'published'; pt: string; src: string; cl: string; score: number }
+  | { status: 'rejected'; pt: string; reason: RejectReason };
+
+/**
+ * The application server's pipeline for one sealed reading, as separate
+ * stages: open → verify → map → label → assess → redact → seal → publish.
+ * Readings of one patient go through one at a time, in arrival order, so the
+ * replay guard and the published order agree; patients run concurrently.
+ * A rejected reading is audited and dropped; it never stops the pipeline.
+ */
+export class MonitoringPipeline {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Processes one reading that arrived in patient `pt`'s inbox (serialised per patient). */
+  process(pt: string, con: unknown): Promise<Outcome> {
+    const previous = this.queues.get(pt) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.run(pt, con));
+    this.queues.set(pt, run);
+    void run.finally(() => {
+      if (this.queues.get(pt) === run) this.queues.delete(pt);
+    });
+    return run;
+  }
+
+  private async run(pt: string, con: unknown): Promise<Outcome> {
+    const d = this.deps;
+    const opened = await openInboxReading(con, { pt, appKey: d.appKey, gateways: d.gateways });
+    if (!opened.ok) {
+      await d.audit.record({
+        actor: opened.dev ?? 'unknown',
+        action: 'reading.reject',
+        pt,
+        outcome: 'rejected',
+        detail: `${opened.reason}: ${opened.detail}`,
+      });
+      d.log.warn({ pt, dev: opened.dev, reason: opened.reason }, 'reading rejected');
+      return { status: 'rejected', pt, reason: opened.reason };
+    }
+    const { batch, dev, seq } = opened;
+    const patient = await d.db
+      .selectFrom('patients')
+      .select('spo2_scale')
+      .where('pt', '=', pt)
+      .executeTakeFirst();
+    const news2 = assessNews2(batch.readings, { spo2Scale: patient?.spo2_scale === 2 ? 2 : 1 });
+    const bundle = toFhirBundle(batch, { news2 });
+    const labelled = label(bundle, d.rules);
+    const src = `${dev}:${seq}`;
+    await publishVersions(d.cse, d.keyring, d.cseRn, {
+      pt,
+      src,
+      at: batch.at,
+      cl: news2.cl,
+      versions: versions(labelled),
+    });
+    // Only now: a crash before this point republishes the same names, which the CSE refuses as duplicates.
+    await d.gateways.accept(dev, seq);
+    return { status: 'published', pt, src, cl: news2.cl, score: news2.score };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Applies a rule set to a record (DESIGN.md step 5): every element of the
+ * bundle gets an HL7 v3 Confidentiality code (DS4P), and the record gets the
+ * highest of them (DS4P: a composite is as confidential as its most
+ * confidential part).
+ *
+ * How a label is chosen (docs/labels.md, "Conflicts"):
+ * 1. A resource (the bundle, each Bundle.entry.resource) takes the best
+ *    matching rule without `elements`; an element takes the best matching
+ *    rule whose element path names it or one of its ancestors.
+ * 2. Best = most specific: a longer element path first, then the match
+ *    criteria, LOINC code > category > resourceType (compared in that order);
+ *    a tie goes to the higher label.
+ * 3. Nothing matches: the rule set's default (deny by default).
+ * 4. Floor: nothing is labelled lower than what encloses it (its parent
+ *    element, its resource, the entry holding the resource), since an element
+ *    cannot be shown inside a container that is withheld.
+ * `resourceType` and `id` always carry their resource's label: they form the
+ * stub that is shown in its place when it is withheld.
+ */
+import { rank, type Confidentiality } from '../../protocol/levels.js';
+import { LOINC_SYSTEM, type FhirBundle, type Json, type JsonObject } from './fhir.js';
+import type { Rule, RuleMatch, RuleSet } from './rules.js';
+import { childPath, elementName, isChoiceOf, isEntryResource, isObject, itemPath } from './tree.js';
+
+export interface LabelledRecord {
+  /** A copy of the labelled bundle: later changes to the caller's bundle cannot desync the labels. */
+  readonly bundle: FhirBundle;
+  /** The label of every JSON node, keyed by path (`entry[2].resource.valueQuantity`; '' is the bundle). */
+  readonly labels: ReadonlyMap<string, Confidentiality>;
+  /** The highest label in the record. */
+  readonly label: Confidentiality;
+  /** The version of the rule set that labelled it. */
+  readonly ruleSet: string;
+}
+
+export function label(bundle: FhirBundle, ruleSet: RuleSet): LabelledRecord {
+  const copy = structuredClone(bundle);
+  const labels = new Map<string, Confidentiality>();
+  labelResource(copy as unknown as JsonObject, '', 'U', ruleSet, labels);
+  let highest: Confidentiality = 'U';
+  for (const l of labels.values()) highest = max(highest, l);
+  return { bundle: copy, labels, label: highest, ruleSet: ruleSet.version };
+}
+
+/** The rules that apply to one resource, and a cache of the labels of its element paths. */
+interface ResourceScope {
+  readonly resourceType: string;
+  readonly own: Confidentiality;
+  readonly elementRules: readonly Rule[];
+  readonly byElementPath: Map<string, Confidentiality>;
+  readonly fallback: Confidentiality;
+}
+
+function labelResource(
+  resource: JsonObject,
+  path: string,
+  floor: Confidentiality,
+  ruleSet: RuleSet,
+  labels: Map<string, Confidentiality>,
+): void {
+  const matching = ruleSet.rules.filter((r) => matches(r.match, resource));
+  const ownRule = best(matching.filter((r) => r.elements === undefined).map((r) => [r, 0]));
+  const own = max(floor, ownRule ?? ruleSet.default);
+  labels.set(path, own);
+  const scope: ResourceScope = {
+    resourceType: String(resource.resourceType),
+    own,
+    elementRules: matching.filter((r) => r.elements !== undefined),
+    byElementPath: new Map(),
+    fallback: ruleSet.default,
+  };
+  for (const [key, value] of Object.entries(resource)) {
+    const p = childPath(path, key);
+    const name = elementName(key);
+    if (name === 'resourceType' || name === 'id') labelTree(value, p, own, labels);
+    else labelElement(value, p, [name], own, scope, ruleSet, labels);
+  }
+}
+
+function labelElement(
+  value: Json,
+  path: string,
+  names: readonly string[],
+  parent: Confidentiality,
+  scope: ResourceScope,
+  ruleSet: RuleSet,
+  labels: Map<string, Confidentiality>,
+): void {
+  if (isEntryResource(scope.resourceType, names, value)) {
+    labelResource(value, path, parent, ruleSet, labels);
+    return;
+  }
+  const own = max(parent, elementLabel(scope, names));
+  labels.set(path, own);
+  if (Array.isArray(value)) {
+    // Array items are the same element as the array (FHIR R4 JSON §2.6.2.3).
+    value.forEach((item, i) =>
+      labelElement(item, itemPath(path, i), names, own, scope, ruleSet, labels),
+    );
+  } else if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      const childNames = [...names, elementName(key)];
+      labelElement(child, childPath(path, key), childNames, own, scope, ruleSet, labels);
+    }
+  }
+}
+
+/** Labels a whole subtree alike (the `id` and `resourceType` of a resource, and their `_` forms). */
+function labelTree(
+  value: Json,
+  path: string,
+  l: Confidentiality,
+  labels: Map<string, Confidentiality>,
+): void {
+  labels.set(path, l);
+  if (Array.isArray(value)) value.forEach((v, i) => labelTree(v, itemPath(path, i), l, labels));
+  else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) labelTree(v, childPath(path, k), l, labels);
+  }
+}
+
+function elementLabel(scope: ResourceScope, names: readonly string[]): Confidentiality {
+  const key = names.join('.');
+  let found = scope.byElementPath.get(key);
+  if (found === undefined) {
+    const candidates: [Rule, number][] = [];
+    for (const rule of scope.elementRules) {
+      for (const segments of rule.elements ?? []) {
+        if (covers(segments, names)) candidates.push([rule, segments.length]);
+      }
+    }
+    found = best(candidates) ?? scope.fallback;
+    scope.byElementPath.set(key, found);
+  }
+  return found;
+}
+
+/** Whether a rule's element path names this element or one of its ancestors. */
+function covers(segments: readonly string[], names: readonly string[]): boolean {
+  if (segments.length > names.length) return false;
+  return segments.every((segment, i) => segmentMatches(segment, names[i] as string));
+}
+
+/** `value[x]` names the choice element: valueQuantity, valueString… (R4 §2.24.0.1). */
+function segmentMatches(segment: string, name: string): boolean {
+  return segment.endsWith('[x]') ? isChoiceOf(segment.slice(0, -3), name) : segment === name;
+}
+
+/** The label of the most specific candidate; [rule, element path length]. */
+function best(candidates: readonly (readonly [Rule, number])[]): Confidentiality | undefined {
+  let top: { score: number; label: Confidentiality } | undefined;
+  for (const [rule, depth] of candidates) {
+    const score = depth * 8 + criteriaWeight(rule.match);
+    if (
+      top === undefined ||
+      score > top.score ||
+      (score === top.score && rank(rule.label) > rank(top.label))
+    ) {
+      top = { score, label: rule.label };
+    }
+  }
+  return top?.label;
+}
+
+/** LOINC code > category > resourceType, compared in that order. */
+function criteriaWeight(match: RuleMatch): number {
+  return (match.loinc ? 4 : 0) + (match.category ? 2 : 0) + (match.resourceType ? 1 : 0);
+}
+
+function matches(match: RuleMatch, resource: JsonObject): boolean {
+  if (match.resourceType !== undefined && resource.resourceType !== match.resourceType)
+    return false;
+  if (
+    match.loinc !== undefined &&
+    !codings(resource.code).some((c) => c.system === LOINC_SYSTEM && c.code === match.loinc)
+  )
+    return false;
+  if (match.category !== undefined) {
+    const concepts = Array.isArray(resource.category) ? resource.category : [resource.category];
+    if (!concepts.some((c) => codings(c).some((coding) => coding.code === match.category)))
+      return false;
+  }
+  return true;
+}
+
+/** The codings of a CodeableConcept, tolerating anything else. */
+function codings(concept: Json | undefined): JsonObject[] {
+  if (!isObject(concept) || !Array.isArray(concept.coding)) return [];
+  return concept.coding.filter(isObject);
+}
+
+function max(a: Confidentiality, b: Confidentiality): Confidentiality {
+  return rank(a) >= rank(b) ? a : b;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TutelaError } from '../../core/errors.js';
+import { CaregiverSession } from '../caregiver/session.js';
+import { renderVersion } from '../caregiver/render.js';
+import { readDemoCredentials } from './credentials.js';
+
+const USAGE = `Usage: tutela watch --as <user> [options]
+
+Signs in as <user>, subscribes to their patients and prints every new
+version they may see, decrypted here with a key released to this device.
+
+Options:
+  --as <user>        who you are (a demo user: see what npm start printed)
+  --patient <pt>     only this patient
+  --alerts           only alerts (medium and high criticality)
+  --data-dir <dir>   the platform's data directory (default ./.tutela, or TUTELA_DATA_DIR)
+  --url <url>        the platform (default: from the demo credentials)
+  --ca <file>        CA certificate to trust (default: the platform's local CA)
+  --token <token>    API token (default: TUTELA_TOKEN, or the demo credentials)
+  --once             print the latest version of each patient and exit`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      as: { type: 'string' },
+      patient: { type: 'string' },
+      alerts: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      url: { type: 'string' },
+      ca: { type: 'string' },
+      token: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals[0] !== 'watch' || !values.as) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const user = values.as;
+  const dataDir = resolve(values['data-dir'] ?? process.env.TUTELA_DATA_DIR ?? './.tutela');
+  const demo = readDemoCredentials(dataDir);
+  const token = values.token ?? process.env.TUTELA_TOKEN ?? demo?.users[user]?.token;
+  const url = values.url ?? demo?.url;
+  if (!token || !url) {
+    console.error(
+      demo
+        ? `No demo user "${user}". Known: ${Object.keys(demo.users).join(', ')}.`
+        : `No credentials: pass --url and --token (or TUTELA_TOKEN), or run this where npm start keeps its data (${dataDir}).`,
+    );
+    return 2;
+  }
+  const caFile = values.ca ?? demo?.caFile;
+  const session = new CaregiverSession({
+    baseUrl: url,
+    token,
+    ca: caFile ? readFileSync(caFile, 'utf8') : undefined,
+    stateDir: join(dataDir, 'clients', user),
+  });
+  try {
+    const me = await session.start();
+    const patients = me.patients
+      .map((p) => p.pt)
+      .filter((pt) => !values.patient || pt === values.patient);
+    console.log(
+      `Signed in as ${me.id} (${me.role}, authorization level ${me.al}). Patients: ${patients.join(', ') || 'none'}.`,
+    );
+    for (const pt of patients) {
+      const latest = await session.latest(pt);
+      if (latest) console.log(`${renderVersion(latest.sealed, latest.content)}\n`);
+    }
+    if (values.once) return 0;
+    await session.listen(
+      (v) => console.log(`${renderVersion(v.sealed, v.content)}\n`),
+      (problem) => console.error(`! ${problem}`),
+    );
+    const kind = values.alerts ? 'alerts' : 'all';
+    for (const pt of patients) await session.subscribe(pt, kind);
+    console.log(`Watching ${kind === 'alerts' ? 'alerts' : 'every reading'} (Ctrl+C to stop).\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof TutelaError ? `tutela: ${err.message}` : err);
+    process.exit(1);
+  },
+);
