@@ -3,6 +3,8 @@ import { loadConfig } from '../core/config/index.js';
 import { createLogger } from '../core/log.js';
 import { TutelaError } from '../core/errors.js';
 import { startPlatform } from './server.js';
+import { startDemoWard, type DemoWard } from './demo/ward.js';
+import { ROLE_AL } from '../app-server/directory/roles.js';
 
 /** `npm start`: the embedded platform, and how to reach it. */
 async function main(): Promise<void> {
@@ -15,6 +17,23 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const platform = await startPlatform(config, log);
+  let ward: DemoWard | undefined;
+  if (config.demo.enabled && platform.appServer) {
+    try {
+      ward = await startDemoWard({
+        config,
+        appServer: platform.appServer,
+        platformUrl: platform.url,
+        ca: platform.ca,
+        caFile: platform.caFile,
+        tls: platform.tls,
+        log,
+      });
+    } catch (err) {
+      await platform.close();
+      throw err;
+    }
+  }
   const rel = (p: string) =>
     relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p);
   const cse = `${platform.url}/${config.cse.rn}`;
@@ -35,20 +54,22 @@ Register an application and read the CSE:
     -d '{"m2m:ae": {"rn": "demo", "api": "Ndemo", "rr": false, "srv": ["3"]}}'
   curl${cacert} ${cse}/demo -H 'X-M2M-Origin: Cdemo' -H 'X-M2M-RI: 2' -H 'X-M2M-RVI: 3'
 
-Stop with Ctrl+C.`);
+${ward ? wardBanner(ward, config.demo.tickMs, config.dataDir) : ''}Stop with Ctrl+C.`);
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    platform.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    (ward ? ward.close() : Promise.resolve())
+      .then(() => platform.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -58,3 +79,30 @@ main().catch((err: unknown) => {
   console.error('Tutela failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+/** What the demo ward runs, and how to watch it as each person. */
+function wardBanner(ward: DemoWard, tickMs: number, dataDir: string): string {
+  const dir = dataDir === './.tutela' ? '' : ` --data-dir ${dataDir}`;
+  const patients = ward.patients
+    .map((p) => `${p.pt}${p.episode ? ` (develops ${p.episode})` : ''}`)
+    .join(', ');
+  const people = Object.entries(ward.people)
+    .map(([id, p]) => {
+      const al = ROLE_AL[p.role as keyof typeof ROLE_AL];
+      const flag = p.role === 'responder' || p.role === 'family' ? ' --alerts' : '';
+      const cmd = `  npx tutela watch --as ${id}${flag}${dir}`;
+      return `${cmd.padEnd(Math.max(48, cmd.length + 2))}${p.role}, sees version ${al}`;
+    })
+    .join('\n');
+  return `
+Demo ward: ${patients}.
+  Each patient's gateway reads their WoT Things (${ward.thingsUrl}/things) every ${tickMs / 1000} s,
+  seals the readings and sends them through the CSE; the application server scores NEWS2,
+  redacts one version per level and seals each. Nothing readable is stored.
+
+Watch as each person (in another terminal; decrypted there, withheld fields shown as [withheld]):
+${people}
+  Their API tokens are in ${dataDir}/demo/credentials.json (0600).
+
+`;
+}

@@ -15,6 +15,8 @@ export interface Platform {
   /** PEM of the CA clients must trust (local CA or the configured chain), when TLS is on. */
   ca?: string;
   caFile?: string;
+  /** The server's key and certificate (PEM), for other local listeners (the demo's Things). */
+  tls?: { key: string; cert: string };
   cse: Cse;
   /** The e-health application server (pipeline, keyring, caregiver API), unless app.enabled is off. */
   appServer: AppServer | undefined;
@@ -112,7 +114,7 @@ async function serve(
 
   return {
     url,
-    ...(tls ? { ca: tls.ca, caFile: tls.caFile } : {}),
+    ...(tls ? { ca: tls.ca, caFile: tls.caFile, tls: { key: tls.key, cert: tls.cert } } : {}),
     cse,
     appServer,
     app,

@@ -35,6 +35,17 @@ export class Directory {
     return token;
   }
 
+  /** Replaces a person's API token (the old one stops working at once) and returns the new one. */
+  async newToken(id: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db
+      .updateTable('users')
+      .set({ token_hash: hash(token) })
+      .where('id', '=', id)
+      .execute();
+    return token;
+  }
+
   async user(id: string): Promise<User | undefined> {
     const row = await this.db
       .selectFrom('users')

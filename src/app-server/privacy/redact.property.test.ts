@@ -41,6 +41,9 @@ const ELEMENT_PATHS = [
   ...['value[x]', 'component', 'component.value[x]', 'component.code', 'code', 'code.coding'],
   ...['note', 'meta', 'extension', 'position', 'payload', 'given', 'dataAbsentReason', 'alpha'],
   ...['alpha.value', 'value[x].unit', 'effective[x]', 'entry', 'type', 'text', 'category'],
+  // Deeper paths, so that masks also fall deep inside shown elements.
+  ...['component.value[x].unit', 'alpha.alpha.value', 'note.text.url', 'alpha.note.value[x]'],
+  ...['payload.alpha.alpha.url', 'extension.value[x].code', 'position.alpha.given'],
 ];
 
 const labelArb = fc.constantFrom(...CONFIDENTIALITY);
@@ -211,6 +214,10 @@ const isMarker = (node: Json | undefined) =>
 
 // ——— the properties ———
 
+/** How often each kind of mask was checked: the run must not be vacuous. */
+const seen = new Map<string, number>();
+const tally = (kind: string) => seen.set(kind, (seen.get(kind) ?? 0) + 1);
+
 function check(labelled: LabelledRecord, original: JsonObject, k: Confidentiality): void {
   const version = redact(labelled, k) as unknown as JsonObject;
   const above = (path: string) => rank(labelled.labels.get(path)!) > rank(k);
@@ -285,6 +292,7 @@ function check(labelled: LabelledRecord, original: JsonObject, k: Confidentialit
       stub.meta = { security: [confidentialityCoding(k), redactedCoding()] };
       if (r.resourceType !== 'Bundle') stub.extension = [maskedExtension()];
       expect(get(version, path)).toEqual(stub);
+      tally(path === '' ? 'bundle stub' : 'stub');
       continue;
     }
     expect(path, 'an array is masked whole').not.toMatch(/\]$/);
@@ -293,22 +301,32 @@ function check(labelled: LabelledRecord, original: JsonObject, k: Confidentialit
     const parent = get(version, parentOf(path)) as JsonObject;
     const marker = Array.isArray(value) ? [maskedElement()] : maskedElement();
     const slot = isChoiceOf('value', key.replace(/^_/, '')) || key === 'dataAbsentReason';
+    const depth = path
+      .slice(resources.filter((r) => within(path, r)).at(-1)!.length)
+      .split('.').length;
+    if (depth > 3) tally('deep');
     if (slot && valueSlots.some((re) => re.test(parentOf(path)))) {
       if (key !== 'dataAbsentReason') expect(parent[key]).toBeUndefined();
       expect(parent.dataAbsentReason).toEqual(maskedReason());
+      tally('value');
     } else if (resources.some((r) => path === at(r, 'meta'))) {
       // A masked meta still carries the version's labels.
       const { security: _labels, ...rest } = parent.meta as JsonObject;
       expect(rest).toEqual(maskedElement());
+      tally('meta');
     } else if (key === 'extension' || key === 'modifierExtension') {
       expect(parent[key]).toEqual([maskedExtension()]);
+      tally('extension');
     } else if (key.startsWith('_')) {
       expect([maskedElement(), [maskedElement()]]).toContainEqual(parent[key]);
+      tally('_x');
     } else if (primitiveLike(value)) {
       expect(parent[key]).toBeUndefined();
       expect(parent[`_${key}`]).toEqual(marker);
+      tally(Array.isArray(value) ? 'primitive list' : 'primitive');
     } else {
       expect(parent[key]).toEqual(marker);
+      tally(Array.isArray(value) ? 'complex list' : 'complex');
     }
   }
   for (const r of resources.filter((r) => !inStub(r))) {
@@ -362,5 +380,9 @@ describe('redact over arbitrary bundles and rule sets', () => {
       }),
       { numRuns: 300 },
     );
+    const kinds = ['stub', 'bundle stub', 'value', 'meta', 'extension', '_x', 'primitive'];
+    kinds.push('primitive list', 'complex', 'complex list', 'deep', 'REDACTED', 'not REDACTED');
+    console.log(seen);
+    for (const kind of kinds) expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(5);
   });
 });

@@ -34,6 +34,8 @@ function conceptText(c: Json | undefined): string | undefined {
 function quantity(q: Json | undefined): string | undefined {
   if (!isObj(q) || typeof q.value !== 'number') return undefined;
   const unit = typeof q.unit === 'string' ? q.unit : typeof q.code === 'string' ? q.code : '';
+  // A score is a number: "{score}" is UCUM's annotation for it, not a unit to print.
+  if (/^\{?score\}?$/.test(unit)) return String(q.value);
   return `${q.value}${unit ? ` ${unit}` : ''}`;
 }
 
@@ -53,7 +55,10 @@ function valueOf(o: Obj): string {
     // A blood-pressure panel (systolic, diastolic) reads as clinicians write it: 124/71 mmHg.
     if (parts.length === 2 && typeof a?.value === 'number' && typeof b?.value === 'number')
       return `${a.value}/${b.value} ${typeof a.unit === 'string' ? a.unit : ''}`.trim();
-    return parts.map((p) => `${conceptText(p.code) ?? '?'} ${valueOf(p)}`).join(', ');
+    const values = parts.map(valueOf);
+    // Every part without a value for the same reason (e.g. a cuff artefact): say it once.
+    if (values.every((v) => v === values[0] && v.startsWith('('))) return values[0]!;
+    return parts.map((p, i) => `${conceptText(p.code) ?? '?'} ${values[i]!}`).join(', ');
   }
   const reason = conceptText(o.dataAbsentReason);
   return reason ? `(no valid value: ${reason})` : '(no value)';

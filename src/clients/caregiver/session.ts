@@ -125,15 +125,15 @@ export class CaregiverSession {
     return res.container;
   }
 
-  /** The newest version of a patient this user may read, opened (undefined if none yet). */
-  async latest(pt: string): Promise<OpenedVersion | undefined> {
+  /** The newest version (or alert) of a patient this user may read, opened (undefined if none yet). */
+  async latest(pt: string, kind: 'all' | 'alerts' = 'all'): Promise<OpenedVersion | undefined> {
     const me = this.requireMe();
     const p = me.patients.find((x) => x.pt === pt);
     if (!p)
       throw new TutelaError('not_in_care_team', Rsc.NOT_FOUND, `${pt} is not one of your patients`);
     const cse = new M2MClient({ baseUrl: this.opts.baseUrl, origin: me.ae, ca: this.opts.ca });
     try {
-      const res = await cse.request('GET', `${p.versions}/la`);
+      const res = await cse.request('GET', `${kind === 'alerts' ? p.alerts : p.versions}/la`);
       if (res.rsc === Rsc.NOT_FOUND) return undefined;
       const con = (res.body['m2m:cin'] as { con?: unknown } | undefined)?.con;
       if (res.rsc !== Rsc.OK || typeof con !== 'string')

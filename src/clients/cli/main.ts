@@ -70,8 +70,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       `Signed in as ${me.id} (${me.role}, authorization level ${me.al}). Patients: ${patients.join(', ') || 'none'}.`,
     );
+    const kind = values.alerts ? 'alerts' : 'all';
     for (const pt of patients) {
-      const latest = await session.latest(pt);
+      const latest = await session.latest(pt, kind);
       if (latest) console.log(`${renderVersion(latest.sealed, latest.content)}\n`);
     }
     if (values.once) return 0;
@@ -79,7 +80,6 @@ async function main(argv: string[]): Promise<number> {
       (v) => console.log(`${renderVersion(v.sealed, v.content)}\n`),
       (problem) => console.error(`! ${problem}`),
     );
-    const kind = values.alerts ? 'alerts' : 'all';
     for (const pt of patients) await session.subscribe(pt, kind);
     console.log(`Watching ${kind === 'alerts' ? 'alerts' : 'every reading'} (Ctrl+C to stop).\n`);
     await new Promise<void>((done) => {

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Config } from '../../core/config/index.js';
+import type { Logger } from '../../core/log.js';
+import { M2MClient } from '../../core/m2m/index.js';
+import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
+import type { AppServer } from '../../app-server/app-server.js';
+import type { Role } from '../../app-server/directory/roles.js';
+import { gatewayAe, patientPaths } from '../../app-server/layout/patient-layout.js';
+import {
+  readDemoCredentials,
+  writeDemoCredentials,
+  type DemoCredentials,
+} from '../../clients/cli/credentials.js';
+import { Gateway } from '../../patient-side/gateway/gateway.js';
+import { Spool } from '../../patient-side/gateway/spool.js';
+import {
+  collectReadings,
+  SimulatedPatient,
+  startThingServer,
+  ThingConsumer,
+  type ScheduledEpisode,
+  type ThingServer,
+} from '../../patient-side/things/index.js';
+
+/** The demo's people: one per actor whose view differs (DESIGN.md actors, default ALs). */
+export const DEMO_PEOPLE: ReadonlyArray<{ id: string; role: Role }> = [
+  { id: 'doctor', role: 'doctor' },
+  { id: 'nurse', role: 'nurse' },
+  { id: 'responder', role: 'responder' },
+  { id: 'family', role: 'family' },
+  { id: 'insurer', role: 'insurer' },
+];
+
+const MINUTE = 60_000;
+
+/** Who deteriorates, and when (simulated time from the start; see config demo.timeScale). */
+function scheduleFor(index: number, timeScale: number): ScheduledEpisode[] {
+  // Patient 2 develops sepsis about two minutes after start; patient 4 becomes hypoxic later.
+  if (index === 1)
+    return [{ kind: 'sepsis', afterMs: 2 * MINUTE * timeScale, rampMs: 6 * MINUTE * timeScale }];
+  if (index === 3)
+    return [
+      {
+        kind: 'hypoxia',
+        afterMs: 6 * MINUTE * timeScale,
+        rampMs: 4 * MINUTE * timeScale,
+        durationMs: 10 * MINUTE * timeScale,
+      },
+    ];
+  return [];
+}
+
+const NOTES = [
+  'slept badly',
+  'a little breathless on the stairs',
+  'took the evening tablets',
+  'feeling fine today',
+];
+
+export interface DemoWard {
+  patients: Array<{ pt: string; episode?: string }>;
+  people: DemoCredentials['users'];
+  thingsUrl: string;
+  close(): Promise<void>;
+}
+
+export interface WardOptions {
+  config: Config;
+  appServer: AppServer;
+  platformUrl: string;
+  ca?: string | undefined;
+  caFile?: string | undefined;
+  tls?: { key: string; cert: string } | undefined;
+  log: Logger;
+}
+
+/**
+ * The demo ward of `npm start`: a few simulated patients whose W3C WoT
+ * Things (served over HTTPS with per-patient bearer tokens) are read every
+ * tick by each patient's gateway, which seals the readings and sends them
+ * into the CSE; the application server does the rest. Demo people and their
+ * tokens are made at first start and written to the data directory's
+ * credentials file (0600) for `npx tutela watch`.
+ */
+export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
+  const { config, appServer, log } = o;
+  const people = await ensurePeople(o);
+  const sims = Array.from({ length: config.demo.patients }, (_, i) => {
+    const pt = `pt-${String(i + 1).padStart(4, '0')}`;
+    const schedule = scheduleFor(i, config.demo.timeScale);
+    return {
+      pt,
+      token: randomBytes(24).toString('base64url'),
+      schedule,
+      simulation: new SimulatedPatient({
+        patient: pt,
+        timeCompression: config.demo.timeScale,
+        schedule,
+      }),
+    };
+  });
+  const things: ThingServer = await startThingServer({
+    patients: sims.map((s) => ({ token: s.token, simulation: s.simulation })),
+    ...(o.tls ? { tls: o.tls } : { allowInsecureHttp: true }),
+    host: config.host,
+    port: 0,
+    log,
+  });
+  const gateways: Gateway[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    for (const [i, s] of sims.entries()) {
+      const dev = `gw-${s.pt.slice(3)}`;
+      const dir = join(config.dataDir, 'demo', 'gateways', dev);
+      const deviceKey = await loadOrCreateKeyFile(join(dir, 'device.key'));
+      await appServer.provision({
+        pt: s.pt,
+        gateway: { dev, publicKey: deviceKey.publicRaw },
+        team: DEMO_PEOPLE.map((p) => p.id),
+      });
+      const consumer = new ThingConsumer({ token: s.token, ca: o.ca, allowInsecureHttp: !o.tls });
+      const devices = await consumer.discover(`${things.url}/things`);
+      const cse = new M2MClient({ baseUrl: o.platformUrl, origin: gatewayAe(dev), ca: o.ca });
+      closers.push(
+        () => consumer.close(),
+        () => cse.close(),
+      );
+      let tick = 0;
+      const gateway = new Gateway({
+        patient: s.pt,
+        deviceId: dev,
+        deviceKey,
+        appKey: { kid: appServer.appKey.kid, publicKey: appServer.appKey.pair.publicKey },
+        cse,
+        inbox: patientPaths(config.cse.rn, s.pt).inbox,
+        spool: new Spool(dir),
+        source: async () => {
+          tick++;
+          return {
+            readings: await collectReadings(devices),
+            // A home position (restricted, R) and now and then a note typed by the patient (R).
+            location: { lat: 48.85 + i * 0.01, lon: 2.35 + i * 0.01, accuracyM: 20 },
+            ...(tick % 7 === 3 ? { note: NOTES[(tick + i) % NOTES.length]! } : {}),
+          };
+        },
+        tickMs: config.demo.tickMs,
+        log,
+      });
+      gateway.start();
+      gateways.push(gateway);
+    }
+  } catch (err) {
+    for (const g of gateways) await g.stop();
+    for (const c of closers) await c();
+    await things.close();
+    throw err;
+  }
+  return {
+    patients: sims.map((s) => ({
+      pt: s.pt,
+      ...(s.schedule[0] ? { episode: s.schedule[0].kind } : {}),
+    })),
+    people,
+    thingsUrl: things.url,
+    async close() {
+      for (const g of gateways) await g.stop();
+      for (const c of closers) await c();
+      await things.close();
+    },
+  };
+}
+
+/** The demo people, made (with new tokens) the first time; their tokens are kept in the credentials file. */
+async function ensurePeople(o: WardOptions): Promise<DemoCredentials['users']> {
+  const { config, appServer } = o;
+  const saved = readDemoCredentials(config.dataDir);
+  const users: DemoCredentials['users'] = {};
+  for (const p of DEMO_PEOPLE) {
+    const known = saved?.users[p.id];
+    const exists = await appServer.directory.user(p.id);
+    if (known && exists) users[p.id] = known;
+    else
+      users[p.id] = {
+        role: p.role,
+        token: exists
+          ? await appServer.directory.newToken(p.id)
+          : await appServer.directory.addUser(p.id, p.role),
+      };
+  }
+  writeDemoCredentials(config.dataDir, {
+    url: o.platformUrl,
+    ...(o.caFile ? { caFile: o.caFile } : {}),
+    users,
+  });
+  return users;
+}
