@@ -12,7 +12,11 @@ const KEY_CODE = [
   '^@peculiar/',
   '(^|/)keys?/',
   '(^|/)keyring(/|\\.)',
+  '(^|/)src/crypto/',
 ];
+
+/** Shared by every zone: kernel, wire formats, crypto primitives (no zone code). */
+const ZONES = '(^|/)src/(service-layer|app-server|auth-server|platform|patient-side|clients)/';
 
 module.exports = {
   forbidden: [
@@ -44,6 +48,38 @@ module.exports = {
       to: {
         path: '(^|/)src/(service-layer|app-server|auth-server|platform|patient-side|clients)/',
       },
+    },
+    {
+      name: 'shared-code-is-zone-free',
+      comment:
+        'src/protocol (wire formats) and src/crypto (primitives) are shared by the zones: they import none.',
+      severity: 'error',
+      from: { path: '(^|/)src/(protocol|crypto)/' },
+      to: { path: ZONES },
+    },
+    {
+      name: 'patient-side-stays-on-the-patient-side',
+      comment:
+        'Things and gateways reach the platform only over the network (the CSE, their Things): no server-side code, no other zone.',
+      severity: 'error',
+      from: { path: '(^|/)src/patient-side/' },
+      to: { path: '(^|/)src/(service-layer|app-server|auth-server|platform|clients)/' },
+    },
+    {
+      name: 'clients-use-the-network',
+      comment:
+        "Caregiver clients talk to the platform over HTTP and WebSocket only: none of the servers' code (their keyrings least of all).",
+      severity: 'error',
+      from: { path: '(^|/)src/clients/' },
+      to: { path: '(^|/)src/(service-layer|app-server|auth-server|platform|patient-side)/' },
+    },
+    {
+      name: 'app-server-uses-the-cse-over-http',
+      comment:
+        'The application server reaches the service layer through its oneM2M binding, never its code, and runs no patient-side or client code.',
+      severity: 'error',
+      from: { path: '(^|/)src/app-server/' },
+      to: { path: '(^|/)src/(service-layer|auth-server|platform|patient-side|clients)/' },
     },
     {
       name: 'no-circular',
