@@ -152,6 +152,8 @@ export class AppServer {
       .values({ pt: p.pt, spo2_scale: p.spo2Scale ?? 1, inbox_ri: null, created_at: Date.now() })
       .onConflict((oc) => oc.column('pt').doNothing())
       .execute();
+    // The patient's keys exist from the start (currentEpoch makes them on first use).
+    await this.keyring.currentEpoch(p.pt);
     await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
     for (const id of p.team) await this.directory.addToCareTeam(p.pt, id);
     const team: CareTeamMember[] = (await this.directory.careTeam(p.pt)).map((u) => ({
