@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -7,12 +7,16 @@ export type { Logger };
  * they may hold sealed health data, and error messages are written so that
  * they never quote a body either.
  */
-export function createLogger(level: string = process.env.TUTELA_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(
+  level: string = process.env.TUTELA_LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     level,
     base: { app: 'tutela' },
     redact: { paths: ['req.headers.authorization', 'body', 'con', '*.con'], remove: true },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that drops everything, for tests and benchmarks. */

@@ -120,9 +120,10 @@ async function serve(
     app,
     databaseLocation: database.location,
     async close() {
-      await appServer?.close();
+      // The CSE stops delivering first, then HTTP stops (in-flight requests finish), then storage.
       await cse.close();
       await app.close();
+      await appServer?.close();
       await database.close();
     },
   };

@@ -43,6 +43,7 @@ export class Gateway {
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private ticking: Promise<void> | undefined;
   private backoffMs = 0;
   private stopped = false;
 
@@ -52,19 +53,27 @@ export class Gateway {
     this.stopped = false;
     const loop = () => {
       this.timer = setTimeout(() => {
-        void this.tick().finally(() => {
-          if (!this.stopped) loop();
-        });
+        this.ticking = this.tick()
+          .catch((err: unknown) =>
+            // A tick that could not be sealed or spooled is lost; the next one is not.
+            this.opts.log.error({ err, patient: this.opts.patient }, 'tick failed'),
+          )
+          .finally(() => {
+            this.ticking = undefined;
+            if (!this.stopped) loop();
+          });
       }, this.opts.tickMs);
     };
     loop();
     void this.flush();
   }
 
+  /** Stops ticking and waits for the tick and delivery under way; what is spooled stays spooled. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.retryTimer);
+    await this.ticking;
     await this.flushing;
   }
 

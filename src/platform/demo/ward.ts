@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../../core/config/index.js';
+import { Rsc, TutelaError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { M2MClient } from '../../core/m2m/index.js';
 import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
@@ -19,6 +20,7 @@ import {
   SimulatedPatient,
   startThingServer,
   ThingConsumer,
+  type EpisodeKind,
   type ScheduledEpisode,
   type ThingServer,
 } from '../../patient-side/things/index.js';
@@ -60,6 +62,8 @@ const NOTES = [
 
 export interface DemoWard {
   patients: Array<{ pt: string; episode?: string }>;
+  /** Starts a deterioration episode now (the simulator's command), reaching full severity after `rampMs` of simulated time. */
+  startEpisode(pt: string, kind: EpisodeKind, rampMs?: number): void;
   people: DemoCredentials['users'];
   thingsUrl: string;
   close(): Promise<void>;
@@ -163,6 +167,11 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
     })),
     people,
     thingsUrl: things.url,
+    startEpisode(pt, kind, rampMs) {
+      const sim = sims.find((s) => s.pt === pt);
+      if (!sim) throw new TutelaError('not_found', Rsc.NOT_FOUND, `no demo patient ${pt}`);
+      sim.simulation.physiology.startEpisode(kind, rampMs === undefined ? {} : { rampMs });
+    },
     async close() {
       for (const g of gateways) await g.stop();
       for (const c of closers) await c();

@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/core/config/index.js';
+import { createLogger } from '../src/core/log.js';
+import { startDemoWard, type DemoWard } from '../src/platform/demo/ward.js';
+import { startPlatform, type Platform } from '../src/platform/server.js';
+
+const run = promisify(execFile);
+const NOTES = ['slept badly', 'breathless on the stairs', 'evening tablets', 'feeling fine'];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/**
+ * The demo as a newcomer meets it: the embedded platform with its ward
+ * (SQLite, local TLS), and `tutela watch` run as four people, each a real
+ * CLI process that decrypts on its own. Then nothing readable may be left:
+ * not in a file, not in a database row, not in a log line.
+ */
+describe('the demo ward, watched as four people', () => {
+  let dataDir: string;
+  let platform: Platform;
+  let ward: DemoWard;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tutela-demo-'));
+    const config = loadConfig(
+      {},
+      {
+        dataDir,
+        port: 0,
+        logLevel: 'debug',
+        demo: { enabled: true, patients: 2, tickMs: 150, timeScale: 60 },
+      },
+    );
+    const log = createLogger('debug', { write: (line: string) => void logLines.push(line) });
+    platform = await startPlatform(config, log);
+    ward = await startDemoWard({
+      config,
+      appServer: platform.appServer!,
+      platformUrl: platform.url,
+      ca: platform.ca,
+      caFile: platform.caFile,
+      tls: platform.tls,
+      log,
+    });
+    ward.startEpisode('pt-0002', 'sepsis', 0);
+    // Enough ticks for notes and the deterioration to show.
+    await new Promise((r) => setTimeout(r, 2500));
+  }, 60_000);
+
+  afterAll(async () => {
+    await ward?.close();
+    await platform?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const watch = async (person: string, ...extra: string[]) => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/clients/cli/main.ts',
+        'watch',
+        '--as',
+        person,
+        '--once',
+        '--patient',
+        'pt-0002',
+        '--data-dir',
+        dataDir,
+        ...extra,
+      ],
+      { timeout: 30_000 },
+    );
+    return stdout;
+  };
+
+  it('shows the doctor, the nurse, the insurer and the family four different, correctly redacted views', async () => {
+    const [doctor, nurse, insurer, family] = await Promise.all([
+      watch('doctor'),
+      watch('nurse'),
+      watch('insurer'),
+      watch('family', '--alerts'),
+    ]);
+    // Everyone sees the deteriorating patient at high criticality.
+    for (const out of [doctor, nurse, insurer, family])
+      expect(out).toMatch(/pt-0002\s+criticality HIGH/);
+    // A measured value with its unit (which vital signs a tick has depends on the devices: a probe falls off).
+    const value = /\d (beats\/minute|breaths\/minute|°C|%|mmHg)/;
+    expect(doctor).toMatch(/version R/);
+    expect(doctor).toMatch(value);
+    expect(doctor).toMatch(/Location\s+48\.86, 2\.36/);
+    expect(nurse).toMatch(/version N/);
+    expect(nurse).toMatch(value);
+    expect(nurse).toMatch(/Location\s+\[withheld\]/);
+    expect(insurer).toMatch(/version M/);
+    expect(family).toMatch(/version L/);
+    for (const out of [insurer, family]) {
+      expect(out).not.toMatch(value);
+      expect(out).toMatch(/Body temperature\s+\[withheld\]|Respiratory rate\s+\[withheld\]/);
+      expect(out).not.toMatch(/48\.86/);
+    }
+    expect(new Set([doctor, nurse, insurer, family]).size).toBe(4);
+  }, 60_000);
+
+  it('leaves no health data in clear in any file, database row or log line', async () => {
+    const needles = [...NOTES, 'Observation', 'loinc', 'beats/minute', 'valueQuantity'];
+    for (const file of filesUnder(dataDir)) {
+      const text = readFileSync(file).toString('latin1');
+      for (const n of needles) expect(text.includes(n), `"${n}" in ${file}`).toBe(false);
+    }
+    const rows = JSON.stringify([
+      ...(await sql`select * from resources`.execute(platform.cse.ctx.db)).rows,
+      ...(await sql`select * from notifications`.execute(platform.cse.ctx.db)).rows,
+      ...(await sql`select * from audit`.execute(platform.appServer!.database.db)).rows,
+    ]);
+    for (const n of needles) expect(rows.includes(n), `"${n}" in a database row`).toBe(false);
+    expect(logLines.length).toBeGreaterThan(0);
+    const logs = logLines.join('');
+    for (const n of needles) expect(logs.includes(n), `"${n}" in the log`).toBe(false);
+  });
+});
