@@ -13,7 +13,8 @@ export type RejectReason =
   | 'foreign_device' // the gateway serves another patient than this inbox
   | 'tampered' // HPKE refused it: changed, or sealed by another key
   | 'bad_content' // authentic, but not a valid reading batch
-  | 'replay'; // a sequence number already accepted
+  | 'replay' // a sequence number already accepted
+  | 'unprocessable'; // authentic and valid, but a later stage failed on it (a bug: logged)
 
 export type Opened =
   | { ok: true; batch: ReadingBatch; dev: string; seq: number }

@@ -54,36 +54,57 @@ export class MonitoringPipeline {
   private async run(pt: string, con: unknown): Promise<Outcome> {
     const d = this.deps;
     const opened = await openInboxReading(con, { pt, appKey: d.appKey, gateways: d.gateways });
-    if (!opened.ok) {
-      await d.audit.record({
-        actor: opened.dev ?? 'unknown',
-        action: 'reading.reject',
-        pt,
-        outcome: 'rejected',
-        detail: `${opened.reason}: ${opened.detail}`,
-      });
-      d.log.warn({ pt, dev: opened.dev, reason: opened.reason }, 'reading rejected');
-      return { status: 'rejected', pt, reason: opened.reason };
-    }
+    if (!opened.ok) return this.reject(pt, opened.reason, opened.detail, opened.dev);
     const { batch, dev, seq } = opened;
     const patient = await d.db
       .selectFrom('patients')
       .select('spo2_scale')
       .where('pt', '=', pt)
       .executeTakeFirst();
-    const news2 = assessNews2(batch.readings, { spo2Scale: patient?.spo2_scale === 2 ? 2 : 1 });
-    const bundle = toFhirBundle(batch, { news2 });
-    const labelled = label(bundle, d.rules);
+    let assessed;
+    try {
+      const news2 = assessNews2(batch.readings, { spo2Scale: patient?.spo2_scale === 2 ? 2 : 1 });
+      const labelled = label(toFhirBundle(batch, { news2 }), d.rules);
+      assessed = { news2, versions: versions(labelled) };
+    } catch (err) {
+      // A reading no stage can handle would fail on every retry: refuse it once, loudly.
+      d.log.error({ err, pt, dev, seq }, 'a stage failed on an authentic reading');
+      return this.reject(pt, 'unprocessable', `a stage failed on reading ${seq}`, dev);
+    }
     const src = `${dev}:${seq}`;
+    // Failures from here on (CSE, database) are transient: they propagate and the CSE retries.
     await publishVersions(d.cse, d.keyring, d.cseRn, {
       pt,
       src,
       at: batch.at,
-      cl: news2.cl,
-      versions: versions(labelled),
+      cl: assessed.news2.cl,
+      versions: assessed.versions,
     });
     // Only now: a crash before this point republishes the same names, which the CSE refuses as duplicates.
     await d.gateways.accept(dev, seq);
-    return { status: 'published', pt, src, cl: news2.cl, score: news2.score };
+    return {
+      status: 'published',
+      pt,
+      src,
+      cl: assessed.news2.cl,
+      score: assessed.news2.score,
+    };
+  }
+
+  private async reject(
+    pt: string,
+    reason: RejectReason,
+    detail: string,
+    dev: string | undefined,
+  ): Promise<Outcome> {
+    await this.deps.audit.record({
+      actor: dev ?? 'unknown',
+      action: 'reading.reject',
+      pt,
+      outcome: 'rejected',
+      detail: `${reason}: ${detail}`,
+    });
+    this.deps.log.warn({ pt, dev, reason }, 'reading rejected');
+    return { status: 'rejected', pt, reason };
   }
 }
