@@ -174,6 +174,7 @@ export class AppServer {
   /** Closes its CSE client and database; a second call does nothing. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.pipeline?.drain();
       await this.cse?.close();
       await this.database.close();
     })();

@@ -45,10 +45,16 @@ export class MonitoringPipeline {
     const previous = this.queues.get(pt) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.run(pt, con));
     this.queues.set(pt, run);
-    void run.finally(() => {
+    const forget = () => {
       if (this.queues.get(pt) === run) this.queues.delete(pt);
-    });
+    };
+    run.then(forget, forget);
     return run;
+  }
+
+  /** Waits for every reading under way (at shutdown, before the database closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()]);
   }
 
   private async run(pt: string, con: unknown): Promise<Outcome> {

@@ -15,8 +15,10 @@ import {
 } from '../../clients/cli/credentials.js';
 import { Gateway } from '../../patient-side/gateway/gateway.js';
 import { Spool } from '../../patient-side/gateway/spool.js';
+import { observeChanges } from '../../patient-side/gateway/observe.js';
 import {
   collectReadings,
+  deviceOf,
   SimulatedPatient,
   startThingServer,
   ThingConsumer,
@@ -153,6 +155,12 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
       });
       gateway.start();
       gateways.push(gateway);
+      // A carer's consciousness entry goes out at once: new confusion alone scores 3.
+      const entry = devices.find((t) => deviceOf(t) === 'consciousness');
+      if (entry) {
+        const w = observeChanges(entry, 'acvpu', () => void gateway.tick(), log);
+        closers.unshift(() => w.close());
+      }
     }
   } catch (err) {
     for (const g of gateways) await g.stop();
