@@ -57,7 +57,7 @@ export function maskedExtension(): JsonObject {
   return { url: DATA_ABSENT_REASON_URL, valueCode: 'masked' };
 }
 
-/** A masked complex element, or the `_x` of a masked primitive (FHIR R4 JSON §2.6.2.4). */
+/** A masked complex element, or the `_x` of a masked primitive (R4 json.html, primitive elements). */
 export function maskedElement(): JsonObject {
   return { extension: [maskedExtension()] };
 }
@@ -78,7 +78,7 @@ export function confidentialityCoding(rl: Confidentiality): JsonObject {
   return { system: CONFIDENTIALITY_SYSTEM, code: rl, display: CONFIDENTIALITY_DISPLAY[rl] };
 }
 
-/** Resources that are not DomainResources (R4 §2.23) and so carry no `extension`. */
+/** Resources that are not DomainResources (R4 resource.html) and so carry no `extension`. */
 export const NON_DOMAIN_RESOURCES: ReadonlySet<string> = new Set([
   'Bundle',
   'Binary',
@@ -87,7 +87,7 @@ export const NON_DOMAIN_RESOURCES: ReadonlySet<string> = new Set([
 
 /**
  * The types a choice element `name[x]` can take, as the suffix of its JSON
- * name (valueQuantity, effectiveDateTime): FHIR R4 §2.24.0.1, open types.
+ * name (valueQuantity, effectiveDateTime): R4 datatypes.html#open (open types).
  */
 export const CHOICE_TYPES: ReadonlySet<string> = new Set([
   ...['Base64Binary', 'Boolean', 'Canonical', 'Code', 'Date', 'DateTime', 'Decimal', 'Id'],

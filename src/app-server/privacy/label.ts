@@ -37,44 +37,45 @@ export interface LabelledRecord {
 export function label(bundle: FhirBundle, ruleSet: RuleSet): LabelledRecord {
   const copy = structuredClone(bundle);
   const labels = new Map<string, Confidentiality>();
-  labelResource(copy as unknown as JsonObject, '', 'U', ruleSet, labels);
+  labelResource(copy as unknown as JsonObject, '', 'U', { ruleSet, labels });
   let highest: Confidentiality = 'U';
   for (const l of labels.values()) highest = max(highest, l);
   return { bundle: copy, labels, label: highest, ruleSet: ruleSet.version };
 }
 
-/** The rules that apply to one resource, and a cache of the labels of its element paths. */
-interface ResourceScope {
+interface Labelling {
+  readonly ruleSet: RuleSet;
+  readonly labels: Map<string, Confidentiality>;
+}
+
+/** One resource: its element rules, and the label of each element path seen (a cache). */
+interface ResourceScope extends Labelling {
   readonly resourceType: string;
-  readonly own: Confidentiality;
   readonly elementRules: readonly Rule[];
   readonly byElementPath: Map<string, Confidentiality>;
-  readonly fallback: Confidentiality;
 }
 
 function labelResource(
   resource: JsonObject,
   path: string,
   floor: Confidentiality,
-  ruleSet: RuleSet,
-  labels: Map<string, Confidentiality>,
+  labelling: Labelling,
 ): void {
-  const matching = ruleSet.rules.filter((r) => matches(r.match, resource));
+  const matching = labelling.ruleSet.rules.filter((r) => matches(r.match, resource));
   const ownRule = best(matching.filter((r) => r.elements === undefined).map((r) => [r, 0]));
-  const own = max(floor, ownRule ?? ruleSet.default);
-  labels.set(path, own);
+  const own = max(floor, ownRule ?? labelling.ruleSet.default);
+  labelling.labels.set(path, own);
   const scope: ResourceScope = {
+    ...labelling,
     resourceType: String(resource.resourceType),
-    own,
     elementRules: matching.filter((r) => r.elements !== undefined),
     byElementPath: new Map(),
-    fallback: ruleSet.default,
   };
   for (const [key, value] of Object.entries(resource)) {
-    const p = childPath(path, key);
     const name = elementName(key);
-    if (name === 'resourceType' || name === 'id') labelTree(value, p, own, labels);
-    else labelElement(value, p, [name], own, scope, ruleSet, labels);
+    if (name === 'resourceType' || name === 'id')
+      labelAlike(value, childPath(path, key), own, scope);
+    else labelElement(value, childPath(path, key), [name], own, scope);
   }
 }
 
@@ -84,39 +85,30 @@ function labelElement(
   names: readonly string[],
   parent: Confidentiality,
   scope: ResourceScope,
-  ruleSet: RuleSet,
-  labels: Map<string, Confidentiality>,
 ): void {
   if (isEntryResource(scope.resourceType, names, value)) {
-    labelResource(value, path, parent, ruleSet, labels);
+    labelResource(value, path, parent, scope);
     return;
   }
   const own = max(parent, elementLabel(scope, names));
-  labels.set(path, own);
+  scope.labels.set(path, own);
   if (Array.isArray(value)) {
-    // Array items are the same element as the array (FHIR R4 JSON §2.6.2.3).
-    value.forEach((item, i) =>
-      labelElement(item, itemPath(path, i), names, own, scope, ruleSet, labels),
-    );
+    // The items of a repeating element are that element (R4 json.html: arrays).
+    value.forEach((item, i) => labelElement(item, itemPath(path, i), names, own, scope));
   } else if (isObject(value)) {
     for (const [key, child] of Object.entries(value)) {
-      const childNames = [...names, elementName(key)];
-      labelElement(child, childPath(path, key), childNames, own, scope, ruleSet, labels);
+      labelElement(child, childPath(path, key), [...names, elementName(key)], own, scope);
     }
   }
 }
 
-/** Labels a whole subtree alike (the `id` and `resourceType` of a resource, and their `_` forms). */
-function labelTree(
-  value: Json,
-  path: string,
-  l: Confidentiality,
-  labels: Map<string, Confidentiality>,
-): void {
-  labels.set(path, l);
-  if (Array.isArray(value)) value.forEach((v, i) => labelTree(v, itemPath(path, i), l, labels));
-  else if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) labelTree(v, childPath(path, k), l, labels);
+/** Labels a whole subtree alike: the `id` and `resourceType` of a resource (and `_id`). */
+function labelAlike(value: Json, path: string, l: Confidentiality, labelling: Labelling): void {
+  labelling.labels.set(path, l);
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => labelAlike(v, itemPath(path, i), l, labelling));
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) labelAlike(v, childPath(path, k), l, labelling);
   }
 }
 
@@ -130,7 +122,7 @@ function elementLabel(scope: ResourceScope, names: readonly string[]): Confident
         if (covers(segments, names)) candidates.push([rule, segments.length]);
       }
     }
-    found = best(candidates) ?? scope.fallback;
+    found = best(candidates) ?? scope.ruleSet.default;
     scope.byElementPath.set(key, found);
   }
   return found;
@@ -142,7 +134,7 @@ function covers(segments: readonly string[], names: readonly string[]): boolean 
   return segments.every((segment, i) => segmentMatches(segment, names[i] as string));
 }
 
-/** `value[x]` names the choice element: valueQuantity, valueString… (R4 §2.24.0.1). */
+/** `value[x]` names the choice element: valueQuantity, valueString… (R4 formats.html#choice). */
 function segmentMatches(segment: string, name: string): boolean {
   return segment.endsWith('[x]') ? isChoiceOf(segment.slice(0, -3), name) : segment === name;
 }
@@ -169,19 +161,21 @@ function criteriaWeight(match: RuleMatch): number {
 }
 
 function matches(match: RuleMatch, resource: JsonObject): boolean {
-  if (match.resourceType !== undefined && resource.resourceType !== match.resourceType)
-    return false;
-  if (
-    match.loinc !== undefined &&
-    !codings(resource.code).some((c) => c.system === LOINC_SYSTEM && c.code === match.loinc)
-  )
-    return false;
-  if (match.category !== undefined) {
-    const concepts = Array.isArray(resource.category) ? resource.category : [resource.category];
-    if (!concepts.some((c) => codings(c).some((coding) => coding.code === match.category)))
-      return false;
-  }
-  return true;
+  return (
+    (match.resourceType === undefined || resource.resourceType === match.resourceType) &&
+    (match.loinc === undefined || hasLoinc(resource, match.loinc)) &&
+    (match.category === undefined || hasCategory(resource, match.category))
+  );
+}
+
+function hasLoinc(resource: JsonObject, code: string): boolean {
+  return codings(resource.code).some((c) => c.system === LOINC_SYSTEM && c.code === code);
+}
+
+/** Observation.category is a list, some resources have one category: accept both. */
+function hasCategory(resource: JsonObject, code: string): boolean {
+  const concepts = Array.isArray(resource.category) ? resource.category : [resource.category];
+  return concepts.some((concept) => codings(concept).some((c) => c.code === code));
 }
 
 /** The codings of a CodeableConcept, tolerating anything else. */

@@ -250,6 +250,38 @@ describe('redact', () => {
     });
   });
 
+  describe('on labels that label() never makes (a labeller that labels items apart)', () => {
+    const open = (resource: object) =>
+      label(
+        bundleOf(resource),
+        loadRuleSet({ formatVersion: 1, version: 't', default: 'U', rules: [] }),
+      );
+    const relabel = (r: LabelledRecord, changes: [string, Confidentiality][]): LabelledRecord => ({
+      ...r,
+      labels: new Map([...r.labels, ...changes]),
+    });
+
+    it('masks a whole array when one item is above the RL, hiding the count', () => {
+      const r = relabel(open(bloodPressure), [['entry[0].resource.component[1]', 'N']]);
+      const [bp] = resources(redact(r, 'M'));
+      expect(bp.component).toEqual([maskedElement()]);
+      expect(JSON.stringify(bp)).not.toContain('8462-4');
+    });
+
+    it('masks `_x` whenever x is masked', () => {
+      const patient = {
+        resourceType: 'Patient',
+        id: 'p',
+        gender: 'female',
+        _gender: { id: 'g-7' },
+      };
+      const r = relabel(open(patient), [['entry[0].resource.gender', 'N']]);
+      const [p] = resources(redact(r, 'M'));
+      expect(p.gender).toBeUndefined();
+      expect(p._gender).toEqual(maskedElement());
+    });
+  });
+
   it('refuses an element without a label', () => {
     const forged: LabelledRecord = { ...record, labels: new Map([['', 'U']]) };
     expect(() => redact(forged, 'V')).toThrow(

@@ -11,7 +11,7 @@
  *   become the same, so a withheld value and a device that sent none
  *   (e.g. "error") look alike;
  * - a primitive above k → its `_x` form carrying only the data-absent-reason
- *   extension (R4 JSON §2.6.2.4);
+ *   extension (R4 json.html, primitive elements);
  * - `extension` / `modifierExtension` above k → the data-absent-reason
  *   extension itself (a masked modifier must still stop readers that do not
  *   understand it);
@@ -56,10 +56,9 @@ export function redact(labelled: LabelledRecord, rl: Confidentiality): FhirBundl
 
 /** All six versions, U to V. */
 export function versions(labelled: LabelledRecord): Record<Confidentiality, FhirBundle> {
-  return Object.fromEntries(CONFIDENTIALITY.map((rl) => [rl, redact(labelled, rl)])) as Record<
-    Confidentiality,
-    FhirBundle
-  >;
+  const all = {} as Record<Confidentiality, FhirBundle>;
+  for (const rl of CONFIDENTIALITY) all[rl] = redact(labelled, rl);
+  return all;
 }
 
 interface Walk {
@@ -87,11 +86,11 @@ function redactResource(resource: JsonObject, path: string, walk: Walk): Redacte
   const { out, withheld } = redactObject(resource, path, [], scope, walk);
   // meta right after the identity, where readers look for labels.
   const { resourceType: _type, id: _id, meta, ...rest } = out;
-  const labelled: JsonObject = { resourceType };
-  if (Object.hasOwn(out, 'id')) labelled.id = out.id as Json;
-  labelled.meta = withSecurity(meta, walk.rl, withheld);
-  for (const [key, value] of Object.entries(rest)) put(labelled, key, value);
-  return { out: labelled, withheld };
+  const ordered: JsonObject = { resourceType };
+  if (Object.hasOwn(out, 'id')) ordered.id = out.id as Json;
+  ordered.meta = withSecurity(meta, walk.rl, withheld);
+  for (const [key, value] of Object.entries(rest)) put(ordered, key, value);
+  return { out: ordered, withheld };
 }
 
 function redactObject(
@@ -158,9 +157,9 @@ function elementShown(object: JsonObject, key: string, parent: string, walk: Wal
   const value = object[key];
   if (Array.isArray(value) && value.some((_, i) => !shown(walk, itemPath(path, i)))) return false;
   const base = key.slice(1);
-  if (key.startsWith('_') && Object.hasOwn(object, base))
-    return elementShown(object, base, parent, walk);
-  return true;
+  return (
+    !key.startsWith('_') || !Object.hasOwn(object, base) || elementShown(object, base, parent, walk)
+  );
 }
 
 function mask(out: JsonObject, object: JsonObject, key: string, parent: string, walk: Walk): void {

@@ -20,7 +20,7 @@ const Label = Type.Union(
   { description: 'one of U, L, M, N, R, V (HL7 v3 Confidentiality)' },
 );
 
-/** Element names as in an ElementDefinition.path (R4 §2.24.0.1): choice elements as `value[x]`. */
+/** Element names as in an ElementDefinition.path (R4 elementdefinition.html): choice elements as `value[x]`. */
 const ElementPath = Type.String({
   pattern: '^[a-z][A-Za-z0-9]*(\\[x\\])?(\\.[a-z][A-Za-z0-9]*(\\[x\\])?)*$',
   description: 'FHIR element names joined by dots, choice elements as name[x] (e.g. "value[x]")',

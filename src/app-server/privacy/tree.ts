@@ -18,7 +18,7 @@ export function itemPath(path: string, index: number): string {
 }
 
 /**
- * The element a JSON property belongs to. FHIR R4 JSON §2.6.2.4: `_x` carries
+ * The element a JSON property belongs to. R4 json.html (primitive elements): `_x` carries
  * the id and extensions of primitive `x`; the two properties are one element
  * and are labelled and masked together.
  */
@@ -38,8 +38,8 @@ export function isObject(value: Json | undefined): value is JsonObject {
 /**
  * Whether `value`, at element path `names` of a resource of type
  * `resourceType`, is a resource of its own. Only Bundle.entry.resource is
- * (R4 Bundle §2.36): each entry carries its own security labels. Contained
- * resources are part of their container (R4 §2.23.0.6) and labelled with it.
+ * (R4 bundle.html): each entry carries its own security labels. Contained
+ * resources are part of their container (R4 references.html#contained) and labelled with it.
  */
 export function isEntryResource(
   resourceType: string,
