@@ -102,7 +102,8 @@ export class AppServer {
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
     void app.register(notifyRoute, {
-      process: (pt: string, con: unknown) => this.requirePipeline().process(pt, con),
+      process: (pt: string, con: unknown, ri?: string) =>
+        this.requirePipeline().process(pt, con, ri),
       patientOfInbox: (ri: string) => this.inboxes.get(ri),
       log,
     });

@@ -230,4 +230,28 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
       for (const n of needles) expect(bytes.includes(n), `${n} in ${file}`).toBe(false);
     }
   });
+
+  it('empties the inbox once readings are processed, and publishes nothing after erasure', async () => {
+    const inbox = patientPaths('cse-in', PT).inbox;
+    const admin = app.cseClient;
+    const inboxCount = async () =>
+      Number(
+        ((await admin.request('GET', inbox)).body['m2m:cnt'] as { cni?: number } | undefined)
+          ?.cni ?? -1,
+      );
+    for (let i = 0; i < 200 && (await inboxCount()) !== 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await inboxCount()).toBe(0);
+
+    await app.keyring.shred(PT);
+    const before = received.get('nurse-b')!.length;
+    nextReadings = vitals({ pulse: 70, rr: 14, spo2: 98, sbp: 121, temp: 36.7, acvpu: 'A' });
+    await gateway.tick();
+    const erased = async () =>
+      (await app.audit.recent(20, PT)).some((e) => e.detail.startsWith('patient_erased'));
+    for (let i = 0; i < 200 && !(await erased()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await erased()).toBe(true);
+    expect(received.get('nurse-b')!.length).toBe(before);
+    expect(await inboxCount()).toBe(0);
+  });
 });

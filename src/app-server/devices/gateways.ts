@@ -1,6 +1,9 @@
 import { importPublicKey, type CryptoKey } from '../../crypto/hpke.js';
 import type { AppDb } from '../store/db.js';
 
+/** How far below the highest accepted sequence number a late reading is still taken. */
+export const REPLAY_WINDOW = 10_000;
+
 export interface RegisteredGateway {
   dev: string;
   pt: string;
@@ -68,24 +71,51 @@ export class GatewayRegistry {
     return found;
   }
 
-  /** Whether `seq` is newer than anything accepted from this gateway. */
+  /**
+   * Whether `seq` has not been accepted from this gateway before. The CSE
+   * may deliver a gateway's readings out of order (several in flight, and
+   * retries), so every sequence number accepted within a window below the
+   * highest is remembered; older than the window is refused as a replay
+   * (anti-replay window, as IPsec's, RFC 4303 §3.4.3).
+   */
   async isFresh(dev: string, seq: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('reading_seq')
       .select('last_seq')
       .where('dev', '=', dev)
       .executeTakeFirst();
-    return !row || Number(row.last_seq) < seq;
+    if (row && seq <= Number(row.last_seq) - REPLAY_WINDOW) return false;
+    const seen = await this.db
+      .selectFrom('accepted_readings')
+      .select('seq')
+      .where('dev', '=', dev)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return !seen;
   }
 
-  /** Records `seq` as accepted (never moves backwards). */
+  /** Records `seq` as accepted; the high-water mark never moves backwards. */
   async accept(dev: string, seq: number): Promise<void> {
-    await this.db
-      .insertInto('reading_seq')
-      .values({ dev, last_seq: seq })
-      .onConflict((oc) =>
-        oc.column('dev').doUpdateSet({ last_seq: seq }).where('reading_seq.last_seq', '<', seq),
-      )
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('accepted_readings')
+        .values({ dev, seq })
+        .onConflict((oc) => oc.columns(['dev', 'seq']).doNothing())
+        .execute();
+      await tx
+        .insertInto('reading_seq')
+        .values({ dev, last_seq: seq })
+        .onConflict((oc) =>
+          oc.column('dev').doUpdateSet({ last_seq: seq }).where('reading_seq.last_seq', '<', seq),
+        )
+        .execute();
+      // Forget what fell out of the window now and then (each time the window moves by 1 %).
+      if (seq % (REPLAY_WINDOW / 100) === 0)
+        await tx
+          .deleteFrom('accepted_readings')
+          .where('dev', '=', dev)
+          .where('seq', '<=', seq - REPLAY_WINDOW)
+          .execute();
+    });
   }
 }

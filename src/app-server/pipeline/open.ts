@@ -14,7 +14,8 @@ export type RejectReason =
   | 'tampered' // HPKE refused it: changed, or sealed by another key
   | 'bad_content' // authentic, but not a valid reading batch
   | 'replay' // a sequence number already accepted
-  | 'unprocessable'; // authentic and valid, but a later stage failed on it (a bug: logged)
+  | 'unprocessable' // authentic and valid, but a later stage failed on it (a bug: logged)
+  | 'patient_erased'; // the patient's keys were shredded: nothing may be published
 
 export type Opened =
   | { ok: true; batch: ReadingBatch; dev: string; seq: number }

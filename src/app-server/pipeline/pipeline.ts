@@ -1,3 +1,4 @@
+import { Rsc, TutelaError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { HpkeKeyPair } from '../../crypto/hpke.js';
@@ -41,9 +42,15 @@ export class MonitoringPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Processes one reading that arrived in patient `pt`'s inbox (serialised per patient). */
-  process(pt: string, con: unknown): Promise<Outcome> {
+  process(pt: string, con: unknown, inboxRi?: string): Promise<Outcome> {
     const previous = this.queues.get(pt) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.run(pt, con));
+    const run = previous
+      .catch(() => undefined)
+      .then(() => this.run(pt, con))
+      .then(async (outcome) => {
+        if (inboxRi) await this.removeFromInbox(inboxRi);
+        return outcome;
+      });
     this.queues.set(pt, run);
     const forget = () => {
       if (this.queues.get(pt) === run) this.queues.delete(pt);
@@ -79,13 +86,20 @@ export class MonitoringPipeline {
     }
     const src = `${dev}:${seq}`;
     // Failures from here on (CSE, database) are transient: they propagate and the CSE retries.
-    await publishVersions(d.cse, d.keyring, d.cseRn, {
-      pt,
-      src,
-      at: batch.at,
-      cl: assessed.news2.cl,
-      versions: assessed.versions,
-    });
+    try {
+      await publishVersions(d.cse, d.keyring, d.cseRn, {
+        pt,
+        src,
+        at: batch.at,
+        cl: assessed.news2.cl,
+        versions: assessed.versions,
+      });
+    } catch (err) {
+      // Erased (crypto-shredded) while the reading was on its way: nothing may be published.
+      if (err instanceof TutelaError && err.code === 'patient_shredded')
+        return this.reject(pt, 'patient_erased', `reading ${seq} arrived after erasure`, dev);
+      throw err;
+    }
     // Only now: a crash before this point republishes the same names, which the CSE refuses as duplicates.
     await d.gateways.accept(dev, seq);
     return {
@@ -95,6 +109,20 @@ export class MonitoringPipeline {
       cl: assessed.news2.cl,
       score: assessed.news2.score,
     };
+  }
+
+  /**
+   * The inbox is a transit queue: a reading leaves it once it is published or
+   * refused for good. Raw readings are sealed to the application server's own
+   * key, not to the patient's, so leaving them would outlive an erasure.
+   */
+  private async removeFromInbox(ri: string): Promise<void> {
+    const res = await this.deps.cse.request('DELETE', `/${ri}`);
+    if (res.rsc !== Rsc.DELETED && res.rsc !== Rsc.NOT_FOUND)
+      this.deps.log.warn(
+        { ri, rsc: res.rsc },
+        'processed reading could not be removed from the inbox',
+      );
   }
 
   private async reject(

@@ -61,4 +61,15 @@ export const pipelineMigrations = (dialect: Dialect): Record<string, Migration> 
       await db.schema.createIndex('audit_pt').on('audit').columns(['pt', 'seq']).execute();
     },
   },
+  '0102-app-replay-window': {
+    async up(db) {
+      // Notifications may arrive out of order: the replay guard remembers each seq, not just the highest.
+      await db.schema
+        .createTable('accepted_readings')
+        .addColumn('dev', 'text', (c) => c.notNull().references('gateways.dev'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('accepted_readings_pk', ['dev', 'seq'])
+        .execute();
+    },
+  },
 });

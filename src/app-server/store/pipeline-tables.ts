@@ -26,6 +26,8 @@ export interface PipelineTables {
   };
   /** The highest sequence number accepted from each gateway (replay protection). */
   reading_seq: { dev: string; last_seq: number };
+  /** Every sequence number accepted within the replay window below the highest (see gateways.ts). */
+  accepted_readings: { dev: string; seq: number };
   /** Interim directory of people (replaced by the authorization server). */
   users: {
     id: string;
