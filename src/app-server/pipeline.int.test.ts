@@ -14,6 +14,7 @@ import { Spool } from '../patient-side/gateway/spool.js';
 import type { Reading } from '../protocol/reading.js';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
 import type { AppServer } from './app-server.js';
+import { startToggleProxy } from '../../test/support/toggle-proxy.js';
 import { gatewayAe, patientPaths } from './layout/patient-layout.js';
 
 const PT = 'pt-7';
@@ -57,6 +58,7 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
   const sessions = new Map<string, CaregiverSession>();
   const received = new Map<string, OpenedVersion[]>();
   const problems: string[] = [];
+  const vias = new Set<string>();
   const clients: M2MClient[] = [];
 
   beforeAll(async () => {
@@ -88,7 +90,10 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
       received.set(id, []);
       await s.start();
       await s.listen(
-        (v) => received.get(id)!.push(v),
+        (v, via) => {
+          received.get(id)!.push(v);
+          vias.add(`${id}:${via}`);
+        },
         (m) => problems.push(`${id}: ${m}`),
       );
       await s.subscribe(PT, id === 'er-e' ? 'alerts' : 'all');
@@ -168,6 +173,8 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
     expect(received.get('er-e')![0]!.sealed).toMatchObject({ rl: 'N', cl: 'high' });
     expect(JSON.stringify(received.get('er-e')![0]!.content)).toContain('"value":135');
     expect(received.get('dr-a')![1]!.sealed.cl).toBe('high');
+    // The client can tell which subscription a version came through.
+    expect(vias.has('er-e:alerts') && vias.has('dr-a:all') && !vias.has('er-e:all')).toBe(true);
   });
 
   it('rejects and audits tampered, replayed, foreign and malformed readings without stopping', async () => {
@@ -213,6 +220,43 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
     const before = received.get('nurse-b')!.length;
     await gateway.tick();
     await waitFor(() => received.get('nurse-b')!.length > before, 'a version after the rejections');
+  });
+
+  it('a caregiver whose connection drops reconnects and misses nothing', async () => {
+    const proxy = await startToggleProxy(platform.url);
+    const token = await app.directory.addUser('nurse-x', 'nurse');
+    // Joining the team later: provisioning again brings the ACPs up to the new team.
+    await app.provision({
+      pt: PT,
+      gateway: { dev: 'gw7', publicKey: deviceKey.publicRaw },
+      team: ['nurse-x'],
+    });
+    const s = new CaregiverSession({
+      baseUrl: proxy.url,
+      token,
+      stateDir: join(gwDir, 'clients', 'nurse-x'),
+    });
+    sessions.set('nurse-x', s);
+    const got: OpenedVersion[] = [];
+    const dropped: string[] = [];
+    await s.start();
+    await s.listen(
+      (v) => got.push(v),
+      (m) => dropped.push(m),
+    );
+    await s.subscribe(PT, 'all');
+    proxy.down();
+    await waitFor(() => dropped.some((m) => m.includes('reconnecting')), 'the drop to be noticed');
+    nextReadings = vitals({ pulse: 77, rr: 15, spo2: 97, sbp: 122, temp: 36.7, acvpu: 'A' });
+    await gateway.tick(); // published while the nurse is away
+    proxy.up();
+    await waitFor(
+      () => got.some((v) => JSON.stringify(v.content).includes('"value":77')),
+      'the missed version',
+    );
+    await s.close();
+    sessions.delete('nurse-x');
+    await proxy.close();
   });
 
   it('leaves nothing readable on disk or in either database: no note, no values, no FHIR', async () => {

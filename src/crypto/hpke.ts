@@ -1,6 +1,7 @@
 import type { webcrypto } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { Rsc, TutelaError } from '../core/errors.js';
+import { fromBase64url, toBase64url } from './encoding.js';
 import {
   HPKE_INFO,
   readingAad,
@@ -151,11 +152,12 @@ function copy(bytes: Uint8Array): ArrayBuffer {
 }
 
 function b64(buf: ArrayBuffer): string {
-  return Buffer.from(buf).toString('base64url');
+  return toBase64url(new Uint8Array(buf));
 }
 
+/** Canonical base64url only (./encoding.ts): a field cannot be respelt without changing its bytes. */
 function unb64(s: string): ArrayBuffer {
-  return copy(Buffer.from(s, 'base64url'));
+  return copy(fromBase64url(s));
 }
 
 function keyError(msg: string, cause?: unknown): TutelaError {

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { loadConfig } from '../core/config/index.js';
 import { createLogger } from '../core/log.js';
 import { TutelaError } from '../core/errors.js';
@@ -82,7 +82,7 @@ main().catch((err: unknown) => {
 
 /** What the demo ward runs, and how to watch it as each person. */
 function wardBanner(ward: DemoWard, tickMs: number, dataDir: string): string {
-  const dir = dataDir === './.tutela' ? '' : ` --data-dir ${dataDir}`;
+  const dir = dataDir === resolve('./.tutela') ? '' : ` --data-dir ${dataDir}`;
   const patients = ward.patients
     .map((p) => `${p.pt}${p.episode ? ` (develops ${p.episode})` : ''}`)
     .join(', ');

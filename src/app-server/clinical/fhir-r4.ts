@@ -1,9 +1,9 @@
 /**
  * The FHIR R4 (4.0.1) datatypes and resources this folder emits, typed after
- * http://hl7.org/fhir/R4/ and limited to the elements Tutela fills in. The
- * installed @types/fhir (3.0.2) describes STU3 only (e.g. its
- * Observation.interpretation is a single CodeableConcept, an array in R4), so
- * typing R4 output with it would let R4-invalid shapes through.
+ * http://hl7.org/fhir/R4/ and limited to the elements Tutela fills in.
+ * @types/fhir 3.0.2 describes STU3 only (e.g. its Observation.interpretation
+ * is a single CodeableConcept, an array in R4), so typing R4 output with it
+ * would let R4-invalid shapes through; it is not used.
  */
 
 export interface Coding {

@@ -3,7 +3,7 @@ import { Rsc, TutelaError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
 import { isConfidentiality, type Confidentiality } from '../../protocol/levels.js';
 import type { AppDb } from '../store/db.js';
-import { ROLE_AL, type Role } from './roles.js';
+import { isRole, ROLE_AL, type Role } from './roles.js';
 
 export interface User {
   id: string;
@@ -156,11 +156,11 @@ export class Directory {
 }
 
 function toUser(row: { id: string; role: string; al: string }): User {
-  if (!isConfidentiality(row.al) || !(row.role in ROLE_AL))
+  if (!isConfidentiality(row.al) || !isRole(row.role))
     throw new TutelaError(
       'directory_corrupt',
       Rsc.INTERNAL_SERVER_ERROR,
       `user ${row.id} has an invalid role or AL`,
     );
-  return { id: row.id, role: row.role as Role, al: row.al };
+  return { id: row.id, role: row.role, al: row.al };
 }

@@ -22,5 +22,5 @@ export type Role = keyof typeof ROLE_AL;
 export const ROLES = Object.keys(ROLE_AL) as Role[];
 
 export function isRole(x: string): x is Role {
-  return x in ROLE_AL;
+  return Object.hasOwn(ROLE_AL, x);
 }

@@ -1,8 +1,8 @@
 /**
  * The slice of FHIR R4 JSON the privacy services need, and the codes they
  * write. The labeller and the redactor walk resources as plain JSON trees, so
- * they only name the few fields they read; any FHIR R4 Bundle type (e.g.
- * `fhir4.Bundle` of @types/fhir) is assignable to `FhirBundle`.
+ * they only name the few fields they read; any FHIR R4 Bundle type (such as
+ * the mapping's, ../clinical/fhir-r4.ts) is assignable to `FhirBundle`.
  */
 import { CONFIDENTIALITY_DISPLAY, CONFIDENTIALITY_SYSTEM } from '../../protocol/levels.js';
 import type { Confidentiality } from '../../protocol/levels.js';

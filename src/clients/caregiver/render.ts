@@ -76,8 +76,12 @@ export function describeResource(r: Obj): [string, string] {
   const type = typeof r.resourceType === 'string' ? r.resourceType : 'Resource';
   if (isStub(r)) return [type, WITHHELD];
   switch (type) {
-    case 'Observation':
-      return [masked(r.code) ? 'Observation' : (conceptText(r.code) ?? 'Observation'), valueOf(r)];
+    case 'Observation': {
+      const name = masked(r.code) ? 'Observation' : (conceptText(r.code) ?? 'Observation');
+      // A preliminary score was computed from a partial set (a lower bound): say so at every level.
+      const partial = r.status === 'preliminary' ? ' (partial: some vital signs missing)' : '';
+      return [name, `${valueOf(r)}${partial}`];
+    }
     case 'Location': {
       const p = r.position;
       if (masked(p) || !isObj(p)) return ['Location', WITHHELD];

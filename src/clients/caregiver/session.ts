@@ -52,6 +52,7 @@ export class CaregiverSession {
   private deviceKey: HpkeKeyPair | undefined;
   private device: string | undefined;
   private ws: WebSocket | undefined;
+  private closing = false;
   me: Me | undefined;
 
   constructor(private readonly opts: SessionOptions) {
@@ -84,37 +85,75 @@ export class CaregiverSession {
     return this.me;
   }
 
-  /** Opens the notification channel; `onVersion` gets every version notified, opened. */
+  /**
+   * Opens the notification channel; `onVersion` gets every version notified,
+   * opened, with the kind of subscription it came through. If the channel
+   * drops (the platform restarts, the network fails) it reconnects with a
+   * growing pause; notifications sent meanwhile wait in the CSE's outbox and
+   * arrive on reconnection. Resolves once the first connection is open.
+   */
   async listen(
-    onVersion: (v: OpenedVersion) => void,
+    onVersion: (v: OpenedVersion, via: 'all' | 'alerts') => void,
     onProblem: (msg: string) => void,
   ): Promise<void> {
     const me = this.requireMe();
     const wsUrl = `${this.opts.baseUrl.replace(/^http/, 'ws')}/ws?ae=${encodeURIComponent(me.ae)}`;
-    const ws = new WebSocket(wsUrl, 'oneM2M.json', this.opts.ca ? { ca: this.opts.ca } : {});
-    this.ws = ws;
-    ws.on('message', (data) => {
-      let msg: {
-        rqi?: string;
-        pc?: { 'm2m:sgn'?: { vrq?: boolean; nev?: { rep?: Record<string, { con?: unknown }> } } };
+    let pauseMs = 500;
+    const connect = () =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(wsUrl, 'oneM2M.json', this.opts.ca ? { ca: this.opts.ca } : {});
+        this.ws = ws;
+        ws.on('message', (data) => this.notified(ws, String(data), onVersion, onProblem));
+        ws.on('open', () => {
+          pauseMs = 500;
+          resolve();
+        });
+        ws.on('unexpected-response', (_req, res) =>
+          ws.emit('error', new Error(`notification channel refused: HTTP ${res.statusCode}`)),
+        );
+        ws.on('error', (err) => reject(err));
+        ws.on('close', () => {
+          if (this.closing) return;
+          onProblem(`notification channel closed; reconnecting in ${pauseMs / 1000} s`);
+          setTimeout(() => {
+            connect().catch((err: unknown) => {
+              onProblem(`reconnecting failed: ${(err as Error).message}`);
+              ws.emit('close');
+            });
+          }, pauseMs).unref();
+          pauseMs = Math.min(30_000, pauseMs * 2);
+        });
+      });
+    await connect();
+  }
+
+  private notified(
+    ws: WebSocket,
+    data: string,
+    onVersion: (v: OpenedVersion, via: 'all' | 'alerts') => void,
+    onProblem: (msg: string) => void,
+  ): void {
+    let msg: {
+      rqi?: string;
+      pc?: {
+        'm2m:sgn'?: { sur?: string; nev?: { rep?: Record<string, { con?: unknown }> } };
       };
-      try {
-        msg = JSON.parse(String(data)) as typeof msg;
-      } catch {
-        return onProblem('a notification was not JSON');
-      }
-      if (msg.rqi) ws.send(JSON.stringify({ rsc: Rsc.OK, rqi: msg.rqi }));
-      const con = msg.pc?.['m2m:sgn']?.nev?.rep?.['m2m:cin']?.con;
-      if (typeof con !== 'string') return;
-      this.open(con).then(onVersion, (err: unknown) => onProblem((err as Error).message));
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`notification channel refused: HTTP ${res.statusCode}`)),
-      );
-    });
+    };
+    try {
+      msg = JSON.parse(data) as typeof msg;
+    } catch {
+      return onProblem('a notification was not JSON');
+    }
+    if (msg.rqi) ws.send(JSON.stringify({ rsc: Rsc.OK, rqi: msg.rqi }));
+    const sgn = msg.pc?.['m2m:sgn'];
+    const con = sgn?.nev?.rep?.['m2m:cin']?.con;
+    if (typeof con !== 'string') return;
+    // The subscription reference says which container it watches (…/alert-<k>/sub-… or …/rl-<k>/…).
+    const via = /\/alert-[A-Z]\//.test(sgn?.sur ?? '') ? 'alerts' : 'all';
+    this.open(con).then(
+      (v) => onVersion(v, via),
+      (err: unknown) => onProblem((err as Error).message),
+    );
   }
 
   /** Asks the application server to subscribe this AE to a patient's versions or alerts. */
@@ -179,6 +218,7 @@ export class CaregiverSession {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.ws?.close();
     for (const k of this.keys.values()) k.fill(0);
     this.keys.clear();

@@ -77,7 +77,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (values.once) return 0;
     await session.listen(
-      (v) => console.log(`${renderVersion(v.sealed, v.content)}\n`),
+      (v, via) => {
+        // Subscriptions outlive a run: show only what this run asked for.
+        if (!patients.includes(v.sealed.pt) || (kind === 'alerts' && via !== 'alerts')) return;
+        console.log(`${renderVersion(v.sealed, v.content)}\n`);
+      },
       (problem) => console.error(`! ${problem}`),
     );
     for (const pt of patients) await session.subscribe(pt, kind);

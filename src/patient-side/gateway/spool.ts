@@ -70,19 +70,33 @@ export class Spool {
     this.pending.push(sealed.seq);
   }
 
-  /** The oldest reading still to send. */
+  /**
+   * The oldest reading still to send. A damaged file (a disk fault) is moved
+   * to spool/damaged/ and counted, so one bad sector never stops the
+   * readings behind it.
+   */
   oldest(): SealedReading | undefined {
-    const seq = this.pending[0];
-    if (seq === undefined) return undefined;
-    const parsed: unknown = JSON.parse(readFileSync(this.file(seq), 'utf8'));
-    if (!Value.Check(SealedReadingSchema, parsed))
-      throw new TutelaError(
-        'spool_corrupt',
-        Rsc.INTERNAL_SERVER_ERROR,
-        `spooled reading ${seq} is damaged`,
+    for (let seq = this.pending[0]; seq !== undefined; seq = this.pending[0]) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(this.file(seq), 'utf8'));
+      } catch {
+        parsed = undefined;
+      }
+      if (Value.Check(SealedReadingSchema, parsed) && parsed.seq === seq) return parsed;
+      mkdirSync(join(this.dir, 'damaged'), { recursive: true, mode: 0o700 });
+      renameSync(
+        this.file(seq),
+        join(this.dir, 'damaged', `${String(seq).padStart(16, '0')}.json`),
       );
-    return parsed;
+      this.pending.shift();
+      this.damaged++;
+    }
+    return undefined;
   }
+
+  /** Spooled readings found damaged and set aside since this spool was opened. */
+  damaged = 0;
 
   /** The service layer has it: forget it. */
   remove(seq: number): void {
