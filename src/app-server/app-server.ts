@@ -102,8 +102,8 @@ export class AppServer {
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
     void app.register(notifyRoute, {
-      process: (pt: string, con: unknown, ri?: string) =>
-        this.requirePipeline().process(pt, con, ri),
+      process: (pt: string, con: unknown, rn?: string) =>
+        this.requirePipeline().process(pt, con, rn),
       patientOfInbox: (ri: string) => this.inboxes.get(ri),
       log,
     });

@@ -259,6 +259,29 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
     await proxy.close();
   });
 
+  it('a forged notification cannot make the application server delete anything outside the inbox', async () => {
+    const { inbox_ri } = await app.database.db
+      .selectFrom('patients')
+      .select('inbox_ri')
+      .where('pt', '=', PT)
+      .executeTakeFirstOrThrow();
+    // It names the patient's own container by its resource id too, as an attacker would.
+    const rootRi = (
+      (await app.cseClient.retrieve(patientPaths('cse-in', PT).root))['m2m:cnt'] as { ri: string }
+    ).ri;
+    for (const rn of ['..', '../rl-N', 'rl-N', '//evil.example/x'])
+      await fetch(`${platform.url}/notify/app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-m2m-ri': 'forged' },
+        body: JSON.stringify({
+          'm2m:sgn': { nev: { rep: { 'm2m:cin': { pi: inbox_ri, rn, con: 'junk' } } } },
+        }),
+      });
+    const paths = patientPaths('cse-in', PT);
+    for (const path of [paths.root, paths.inbox, paths.rl('N'), paths.alert('N')])
+      expect((await app.cseClient.request('GET', path)).rsc, path).toBe(2000);
+  });
+
   it('leaves nothing readable on disk or in either database: no note, no values, no FHIR', async () => {
     const needles = [NOTE, '48.8566', 'Observation', 'loinc', '"value":135'];
     const rows = [

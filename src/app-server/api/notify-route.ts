@@ -7,7 +7,7 @@ export const NOTIFY_PATH = '/notify/app';
 interface Notification {
   'm2m:sgn'?: {
     vrq?: boolean;
-    nev?: { rep?: { 'm2m:cin'?: { ri?: unknown; pi?: unknown; con?: unknown } } };
+    nev?: { rep?: { 'm2m:cin'?: { rn?: unknown; pi?: unknown; con?: unknown } } };
   };
 }
 
@@ -23,7 +23,7 @@ export async function notifyRoute(
   app: FastifyInstance,
   opts: {
     /** Runs the pipeline on one reading of patient `pt` (see pipeline/pipeline.ts). */
-    process: (pt: string, con: unknown, inboxRi?: string) => Promise<unknown>;
+    process: (pt: string, con: unknown, inboxRn?: string) => Promise<unknown>;
     patientOfInbox: (ri: string) => string | undefined;
     log: Logger;
   },
@@ -46,7 +46,7 @@ export async function notifyRoute(
       return answer(Rsc.OK);
     }
     try {
-      await opts.process(pt, cin.con, typeof cin.ri === 'string' ? cin.ri : undefined);
+      await opts.process(pt, cin.con, typeof cin.rn === 'string' ? cin.rn : undefined);
       return answer(Rsc.OK);
     } catch (err) {
       opts.log.error({ err, pt }, 'reading could not be processed; the CSE will retry');

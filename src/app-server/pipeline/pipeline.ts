@@ -10,6 +10,7 @@ import { label } from '../privacy/label.js';
 import { versions } from '../privacy/redact.js';
 import type { RuleSet } from '../privacy/rules.js';
 import type { AppDb } from '../store/db.js';
+import { patientPaths } from '../layout/patient-layout.js';
 import { openInboxReading, type RejectReason } from './open.js';
 import { publishVersions } from './publish.js';
 
@@ -42,13 +43,13 @@ export class MonitoringPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   /** Processes one reading that arrived in patient `pt`'s inbox (serialised per patient). */
-  process(pt: string, con: unknown, inboxRi?: string): Promise<Outcome> {
+  process(pt: string, con: unknown, inboxRn?: string): Promise<Outcome> {
     const previous = this.queues.get(pt) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
       .then(() => this.run(pt, con))
       .then(async (outcome) => {
-        if (inboxRi) await this.removeFromInbox(inboxRi);
+        if (inboxRn) await this.removeFromInbox(pt, inboxRn);
         return outcome;
       });
     this.queues.set(pt, run);
@@ -114,13 +115,18 @@ export class MonitoringPipeline {
   /**
    * The inbox is a transit queue: a reading leaves it once it is published or
    * refused for good. Raw readings are sealed to the application server's own
-   * key, not to the patient's, so leaving them would outlive an erasure.
+   * key, not to the patient's, so leaving them would outlive an erasure. The
+   * name comes from an unauthenticated notification, so it is checked to be a
+   * plain resource name and addressed under this patient's inbox: nothing
+   * else can be deleted this way.
    */
-  private async removeFromInbox(ri: string): Promise<void> {
-    const res = await this.deps.cse.request('DELETE', `/${ri}`);
+  private async removeFromInbox(pt: string, rn: string): Promise<void> {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(rn) || rn === '.' || rn === '..') return;
+    const path = `${patientPaths(this.deps.cseRn, pt).inbox}/${rn}`;
+    const res = await this.deps.cse.request('DELETE', path);
     if (res.rsc !== Rsc.DELETED && res.rsc !== Rsc.NOT_FOUND)
       this.deps.log.warn(
-        { ri, rsc: res.rsc },
+        { pt, rn, rsc: res.rsc },
         'processed reading could not be removed from the inbox',
       );
   }
