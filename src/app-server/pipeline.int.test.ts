@@ -274,7 +274,7 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-m2m-ri': 'forged' },
         body: JSON.stringify({
-          'm2m:sgn': { nev: { rep: { 'm2m:cin': { pi: inbox_ri, rn, con: 'junk' } } } },
+          'm2m:sgn': { nev: { rep: { 'm2m:cin': { pi: inbox_ri, ri: rootRi, rn, con: 'junk' } } } },
         }),
       });
     const paths = patientPaths('cse-in', PT);
