@@ -4,13 +4,27 @@
  * { type: 'stats' } (memory and CPU time) over IPC, and shuts down cleanly on { type: 'stop' },
  * SIGTERM/SIGINT, or when the parent goes away (IPC disconnect), so a
  * crashed benchmark never leaves a server behind. A clean exit is also what
- * lets `node --cpu-prof` write its profile.
+ * lets `node --cpu-prof` write its profile. A child may also answer named
+ * requests ({ type: 'ask' }, see `handlers`), e.g. to provision patients.
  */
-export type ParentMessage = { type: 'stats' } | { type: 'stop' };
+export type ParentMessage =
+  | { type: 'stats' }
+  | { type: 'stop' }
+  | { type: 'ask'; id: number; name: string; payload: unknown };
 /** rss in bytes; cpu: process.cpuUsage() (µs of user and system time so far). */
-export type ChildMessage = { type: 'stats'; rss: number; cpu: { user: number; system: number } };
+export type ChildMessage =
+  | { type: 'stats'; rss: number; cpu: { user: number; system: number } }
+  | { type: 'answer'; id: number; ok: true; value: unknown }
+  | { type: 'answer'; id: number; ok: false; error: string };
 
-export function serveAsChild(info: Record<string, unknown>, close: () => Promise<void>): void {
+/** Named requests a child answers over IPC: the value goes back to the parent's `ask`. */
+export type AskHandlers = Record<string, (payload: unknown) => Promise<unknown>>;
+
+export function serveAsChild(
+  info: Record<string, unknown>,
+  close: () => Promise<void>,
+  handlers: AskHandlers = {},
+): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -25,15 +39,23 @@ export function serveAsChild(info: Record<string, unknown>, close: () => Promise
       },
     );
   };
+  const reply = (m: ChildMessage) => process.send?.(m);
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'stats') {
-      const reply: ChildMessage = {
-        type: 'stats',
-        rss: process.memoryUsage().rss,
-        cpu: process.cpuUsage(),
-      };
-      process.send?.(reply);
+      reply({ type: 'stats', rss: process.memoryUsage().rss, cpu: process.cpuUsage() });
     } else if (m.type === 'stop') stop();
+    else if (m.type === 'ask') {
+      const handler = handlers[m.name];
+      if (!handler) {
+        reply({ type: 'answer', id: m.id, ok: false, error: `no handler for ${m.name}` });
+        return;
+      }
+      handler(m.payload).then(
+        (value) => reply({ type: 'answer', id: m.id, ok: true, value }),
+        (err: unknown) =>
+          reply({ type: 'answer', id: m.id, ok: false, error: (err as Error).message }),
+      );
+    }
   });
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);

@@ -12,6 +12,8 @@ export interface ChildServer {
   stats(): Promise<ChildStats>;
   /** Asks the child to close cleanly; kills it if it has not exited within 8 s. */
   stop(): Promise<void>;
+  /** A named request the child answers (see serveAsChild's handlers). */
+  ask<T>(name: string, payload?: unknown, timeoutMs?: number): Promise<T>;
 }
 
 export interface ChildStats {
@@ -83,7 +85,37 @@ export async function startChild(script: string, opts: StartChildOptions): Promi
     info,
     stats: () => statsOf(child),
     stop: unregister,
+    ask: <T>(name: string, payload?: unknown, timeoutMs?: number) =>
+      askChild<T>(child, name, payload, timeoutMs),
   };
+}
+
+let asked = 0;
+
+function askChild<T>(
+  child: ReturnType<typeof spawn>,
+  name: string,
+  payload: unknown,
+  timeoutMs = 60_000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (!child.connected) return reject(new Error(`child ${child.pid} has no IPC channel`));
+    const id = ++asked;
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`child ${child.pid} did not answer ${name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== 'answer' || m.id !== id) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      if (m.ok) resolve(m.value as T);
+      else reject(new Error(`child ${child.pid}: ${name} failed: ${m.error}`));
+    };
+    child.on('message', onMessage);
+    const msg: ParentMessage = { type: 'ask', id, name, payload: payload ?? null };
+    child.send(msg);
+  });
 }
 
 function statsOf(child: ReturnType<typeof spawn>): Promise<ChildStats> {

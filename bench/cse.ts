@@ -88,7 +88,7 @@ export interface CseResult {
 }
 
 /** The scrubbed environment of the CSE child: no TUTELA_* or DATABASE_URL from the caller. */
-function childEnv(): NodeJS.ProcessEnv {
+export function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('TUTELA_') || k === 'DATABASE_URL') continue;
@@ -303,8 +303,14 @@ export async function benchCse(opts: CseOptions): Promise<CseResult> {
   return profile ? { ...result, profile } : result;
 }
 
-/** The .cpuprofile process `pid` wrote into `dir` when it exited (CPU.<date>.<time>.<pid>.…). */
-function profileOf(dir: string, pid: number): string | undefined {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`));
+/**
+ * The .cpuprofile of process `pid`'s main thread in `dir`
+ * (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; worker threads, e.g.
+ * the WAL checkpointer, write their own with thread id > 0).
+ */
+export function profileOf(dir: string, pid: number): string | undefined {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const file =
+    files.find((f) => f.includes(`.${pid}.0.`)) ?? files.find((f) => f.includes(`.${pid}.`));
   return file && join(dir, file);
 }

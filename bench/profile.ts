@@ -24,6 +24,15 @@ export interface ProfileSummary {
   top: Array<{ fn: string; where: string; area: string; ms: number; pct: number }>;
   /** Inclusive time per module of ours (dist/src), i.e. time with it anywhere on the stack. */
   ourModules: Array<{ module: string; ms: number; pct: number }>;
+  /**
+   * With stage rules: every busy sample charged to the stage of the
+   * innermost module of ours on its stack (so a JSON.parse or a SQLite call
+   * made by the keyring counts as the keyring's); failing that, of the
+   * innermost library frame the rules know (an async continuation inside
+   * @hpke/core, Kysely or undici); failing that (socket reads, timers, GC),
+   * to its area.
+   */
+  stages?: Array<{ stage: string; ms: number; pct: number }>;
 }
 
 const FASTIFY = new Set([
@@ -57,6 +66,8 @@ function areaOfUrl(url: string, fn: string): string {
   // better-sqlite3's statements are native: V8 charges them to their JS caller, Kysely's driver.
   if (fn === 'executeQuery' && url.includes('/kysely/dist/esm/dialect/sqlite/sqlite-driver.js'))
     return 'SQLite statements (better-sqlite3, native)';
+  // The pipeline server wraps every statement to count it (sql-stats.ts): the wrapper is the caller.
+  if (url.includes('/dist/bench/sql-stats.js')) return 'SQLite statements (better-sqlite3, native)';
   const pkg = packageOf(url);
   if (pkg) {
     if (FASTIFY.has(pkg) || pkg.startsWith('@fastify/')) return 'Fastify';
@@ -78,7 +89,14 @@ function areaOfUrl(url: string, fn: string): string {
 }
 
 /** Self time per function of a .cpuprofile, grouped into areas (Fastify, Kysely, SQLite, JSON, ours…). */
-export function summariseProfile(file: string, topN = 25): ProfileSummary {
+export interface StageRules {
+  /** The stage of a module of ours (its path under dist/src, no extension). */
+  ours: (module: string) => string;
+  /** The stage of a library frame (by script url and function), if the rules know it. */
+  library: (url: string, fn: string) => string | undefined;
+}
+
+export function summariseProfile(file: string, topN = 25, stageRules?: StageRules): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -145,6 +163,33 @@ export function summariseProfile(file: string, topN = 25): ProfileSummary {
     entry.ms += ms;
     fns.set(key, entry);
   }
+  let stages: Map<string, number> | undefined;
+  if (stageRules) {
+    stages = new Map();
+    const stageCache = new Map<number, string>();
+    const stageOfNode = (leaf: number): string => {
+      const cached = stageCache.get(leaf);
+      if (cached) return cached;
+      let stage: string | undefined;
+      for (let id: number | undefined = leaf; id !== undefined && !stage; id = parent.get(id)) {
+        const m = ourModule(id);
+        if (m) stage = stageRules.ours(m);
+      }
+      for (let id: number | undefined = leaf; id !== undefined && !stage; id = parent.get(id))
+        stage = stageRules.library(
+          byId.get(id)!.callFrame.url,
+          byId.get(id)!.callFrame.functionName,
+        );
+      stage ??= `(no code of ours on the stack) ${areaOf(leaf)}`;
+      stageCache.set(leaf, stage);
+      return stage;
+    };
+    for (const [id, ms] of self) {
+      if (areaOf(id) === 'idle') continue;
+      const stage = stageOfNode(id);
+      stages.set(stage, (stages.get(stage) ?? 0) + ms);
+    }
+  }
   const totalMs = (p.endTime - p.startTime) / 1000;
   const busyMs = totalMs - (areas.get('idle') ?? 0);
   const pct = (ms: number) => Math.round((1000 * ms) / busyMs) / 10;
@@ -164,5 +209,59 @@ export function summariseProfile(file: string, topN = 25): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, topN)
       .map(([module, ms]) => ({ module, ms: Math.round(ms), pct: pct(ms) })),
+    ...(stages
+      ? {
+          stages: [...stages]
+            .sort((a, b) => b[1] - a[1])
+            .map(([stage, ms]) => ({ stage, ms: Math.round(ms), pct: pct(ms) })),
+        }
+      : {}),
   };
+}
+
+/**
+ * Stages of the whole platform under the pipeline load: modules of ours
+ * by what they do for a tick; libraries whose async continuations run with
+ * none of our code on the stack by what they serve.
+ */
+export const pipelineStages: StageRules = {
+  ours: pipelineStageOf,
+  library: (url, fn) => {
+    const pkg = packageOf(url);
+    if (pkg?.startsWith('@hpke/'))
+      return 'HPKE open (main-thread part; the rest runs in libuv threads)';
+    // Kysely's continuations: told apart by how the statement got its connection.
+    if (pkg === 'kysely') {
+      if (fn === 'commitTransaction') return 'SQLite commits (CSE group commit)';
+      if (url.endsWith('/single-connection-provider.js'))
+        return 'SQLite statements in a transaction (CSE writes)';
+      if (url.endsWith('/default-connection-provider.js'))
+        return 'SQLite statements outside transactions (app database, CSE lookups)';
+      return undefined;
+    }
+    if (pkg === 'undici') return 'undici, async (app → CSE requests, CSE → app notifications)';
+    if (pkg === 'ws') return 'CSE notifications (outbox, dispatch, HTTP and WS send)';
+    return undefined;
+  },
+};
+
+function pipelineStageOf(module: string): string {
+  const rules: Array<[RegExp, string]> = [
+    [/^crypto\/hpke$/, 'HPKE open (main-thread part; the rest runs in libuv threads)'],
+    [/^app-server\/pipeline\/open$/, 'open & verify (envelope, schemas, replay guard)'],
+    [/^app-server\/clinical\/(news2|news2-chart|plausibility)$/, 'NEWS2'],
+    [/^app-server\/clinical\//, 'FHIR mapping'],
+    [/^app-server\/privacy\/(label|rules)$/, 'labelling'],
+    [/^app-server\/privacy\//, 'redaction (six versions)'],
+    [/^crypto\/(versions|aead|encoding)$/, 'AES-256-GCM seal of six versions'],
+    [/^app-server\/keyring\//, 'keyring (a data key per version)'],
+    [/^app-server\/pipeline\/publish$/, 'publish (version creates, app side)'],
+    [/^core\/m2m\//, 'M2M client (app server → CSE over HTTP, client side)'],
+    [/^app-server\/(pipeline|devices|audit|api)\//, 'pipeline glue, notify route, app database'],
+    [/^service-layer\/cse\/notify\//, 'CSE notifications (outbox, dispatch, HTTP and WS send)'],
+    [/^service-layer\//, 'CSE request handling (binding, access control, store)'],
+    [/^core\/db\//, 'database layer (SQLite statements, group commit)'],
+  ];
+  for (const [re, stage] of rules) if (re.test(module)) return stage;
+  return `other code of ours (${module})`;
 }

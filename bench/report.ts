@@ -2,8 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CseResult, DatabaseKind } from './cse.js';
+import { pipelineRows, type PipelineReport } from './pipeline-report.js';
 import type { ProfileSummary } from './profile.js';
 import { round } from './stats.js';
+import { fmt, rows } from './table.js';
 
 export interface Target {
   metric: string;
@@ -23,7 +25,14 @@ export interface Report {
   date: string;
   runtimeSec: number;
   secondsPerPhase: number;
-  machine: { cores: number; node: string; cpuModel: string; loadAvg1mAtStart: number };
+  machine: {
+    cores: number;
+    node: string;
+    cpuModel: string;
+    loadAvg1mAtStart: number;
+    /** CPU busy share of the whole machine in the second before the benchmark started. */
+    busyPctAtStart: number;
+  };
   /** Database of the `cse` block (SQLite always runs; PostgreSQL is `csePostgres`). */
   database: DatabaseKind;
   load: {
@@ -33,18 +42,25 @@ export interface Report {
     warmupSeconds: number;
     tls: false;
   };
+  /** Which parts ran (`--only`). */
+  parts: Array<'cse' | 'pipeline'>;
   baseline: {
-    httpReqPerSec: number;
-    httpNon2xx: number;
-    httpErrors: number;
+    /** The bare HTTP baseline runs with the CSE part only. */
+    httpReqPerSec?: number;
+    httpNon2xx?: number;
+    httpErrors?: number;
     /** CPU time of the bare server process per request (µs). */
-    httpCpuUsPerReq: number;
+    httpCpuUsPerReq?: number;
     dbInsertsPerSec: number;
   };
-  cse: CseReport;
+  cse?: CseReport;
   csePostgres?: CseReport;
+  pipeline?: PipelineReport;
   targets: Target[];
+  /** CPU profile of the CSE process (--profile). */
   profile?: ProfileSummary;
+  /** CPU profile of the whole platform under the pipeline load (--profile). */
+  pipelineProfile?: ProfileSummary;
   notes: string[];
 }
 
@@ -106,14 +122,6 @@ export function writeLatest(report: Report): string {
   return file;
 }
 
-const fmt = (n: number, unit = '') =>
-  Number.isFinite(n) ? `${n.toLocaleString('en-US')}${unit}` : 'n/a';
-
-function rows(title: string, entries: Array<[string, string]>): string[] {
-  const width = Math.max(...entries.map(([k]) => k.length));
-  return [title, ...entries.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ''];
-}
-
 function cseRows(title: string, c: CseReport): string[] {
   return rows(title, [
     ['saturation: contentInstance creates/s (2xx)', fmt(c.cinCreatesPerSec)],
@@ -161,21 +169,49 @@ function cseRows(title: string, c: CseReport): string[] {
   ]);
 }
 
+function profileRows(title: string, p: ProfileSummary): string[] {
+  return [
+    `${title} (${fmt(p.busyMs)} ms busy of ${fmt(p.totalMs)} ms): ${p.file}`,
+    ...(p.stages
+      ? [
+          '  busy time by pipeline stage (innermost code of ours on the stack):',
+          ...p.stages
+            .filter((s) => s.pct >= 0.3)
+            .map((s) => `  ${fmt(s.pct).padStart(5)} %  ${s.stage}`),
+        ]
+      : []),
+    '  self time by area:',
+    ...p.areas.filter((a) => a.pct >= 0.1).map((a) => `  ${fmt(a.pct).padStart(5)} %  ${a.area}`),
+    '  our modules, inclusive (time with the module anywhere on the stack):',
+    ...p.ourModules
+      .filter((m) => m.pct >= 0.5)
+      .map((m) => `  ${fmt(m.pct).padStart(5)} %  ${m.module}`),
+    '  top functions by self time:',
+    ...p.top.map((f) => `  ${fmt(f.pct).padStart(5)} %  ${f.fn}  ${f.where}  [${f.area}]`),
+    '',
+  ];
+}
+
 /** The human-readable report (the JSON line follows it). */
 export function formatTable(r: Report): string {
   const out: string[] = [
-    `Tutela CSE benchmark, ${r.date}: ${r.machine.cores} cores, ${r.machine.cpuModel}, Node ${r.machine.node}`,
+    `Tutela benchmark (${r.parts.join(', ')}), ${r.date}: ${r.machine.cores} cores, ${r.machine.cpuModel}, Node ${r.machine.node}`,
     `${r.secondsPerPhase} s per phase, ${r.load.connections} keep-alive connections, plain HTTP, ${r.load.contentBytes}-byte content; took ${r.runtimeSec} s`,
     '',
     ...rows('Baselines', [
-      [
-        'bare node:http req/s',
-        `${fmt(r.baseline.httpReqPerSec)} (server CPU ${fmt(r.baseline.httpCpuUsPerReq)} µs/request)`,
-      ],
+      ...(r.baseline.httpReqPerSec !== undefined
+        ? [
+            [
+              'bare node:http req/s',
+              `${fmt(r.baseline.httpReqPerSec)} (server CPU ${fmt(r.baseline.httpCpuUsPerReq ?? NaN)} µs/request)`,
+            ] as [string, string],
+          ]
+        : []),
       ['raw better-sqlite3 inserts/s', fmt(r.baseline.dbInsertsPerSec)],
     ]),
-    ...cseRows(`CSE on ${r.database}`, r.cse),
+    ...(r.cse ? cseRows(`CSE on ${r.database}`, r.cse) : []),
     ...(r.csePostgres ? cseRows('CSE on postgres', r.csePostgres) : []),
+    ...(r.pipeline ? pipelineRows(r.pipeline) : []),
     'Targets',
     ...r.targets.map(
       (t) =>
@@ -183,24 +219,16 @@ export function formatTable(r: Report): string {
     ),
     '',
   ];
-  if (r.profile) {
+  if (r.profile) out.push(...profileRows('CPU profile of the CSE process', r.profile));
+  if (r.pipelineProfile)
+    out.push(...profileRows('CPU profile of the platform under pipeline load', r.pipelineProfile));
+  const perTick = r.pipeline?.profileUsPerTick;
+  if (perTick)
     out.push(
-      `CPU profile of the CSE process (${fmt(r.profile.busyMs)} ms busy of ${fmt(r.profile.totalMs)} ms): ${r.profile.file}`,
-      '  self time by area:',
-      ...r.profile.areas
-        .filter((a) => a.pct >= 0.1)
-        .map((a) => `  ${fmt(a.pct).padStart(5)} %  ${a.area}`),
-      '  our modules, inclusive (time with the module anywhere on the stack):',
-      ...r.profile.ourModules
-        .filter((m) => m.pct >= 0.5)
-        .map((m) => `  ${fmt(m.pct).padStart(5)} %  ${m.module}`),
-      '  top functions by self time:',
-      ...r.profile.top.map(
-        (f) => `  ${fmt(f.pct).padStart(5)} %  ${f.fn}  ${f.where}  [${f.area}]`,
-      ),
+      `Main-thread busy time per tick (profile over ${fmt(perTick.ticks)} ticks): ${fmt(perTick.busy)} µs`,
+      ...perTick.stages.map((st) => `  ${fmt(st.us).padStart(6)} µs  ${st.stage}`),
       '',
     );
-  }
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }
