@@ -55,6 +55,26 @@ interface ResourceScope extends Labelling {
   readonly byElementPath: Map<string, Confidentiality>;
 }
 
+/**
+ * The element labels found so far for one rule set and one set of matching
+ * element rules, shared by every record it labels: an element's label
+ * depends on nothing else (rule sets are frozen by loadRuleSet). Resources
+ * alike (the same LOINC code, category and type) match the same rules, so a
+ * ward's ticks mostly hit this cache.
+ */
+const MAX_CACHED_PATHS = 10_000;
+const elementCaches = new WeakMap<RuleSet, Map<string, Map<string, Confidentiality>>>();
+
+function elementCache(ruleSet: RuleSet, elementRules: readonly Rule[]) {
+  let byRules = elementCaches.get(ruleSet);
+  if (!byRules) elementCaches.set(ruleSet, (byRules = new Map()));
+  const key = elementRules.map((r) => ruleSet.rules.indexOf(r)).join(',');
+  let cache = byRules.get(key);
+  // Bounded: records with ever new element names (not Tutela's own) start it afresh.
+  if (!cache || cache.size > MAX_CACHED_PATHS) byRules.set(key, (cache = new Map()));
+  return cache;
+}
+
 function labelResource(
   resource: JsonObject,
   path: string,
@@ -65,11 +85,12 @@ function labelResource(
   const ownRule = best(matching.filter((r) => r.elements === undefined).map((r) => [r, 0]));
   const own = max(floor, ownRule ?? labelling.ruleSet.default);
   labelling.labels.set(path, own);
+  const elementRules = matching.filter((r) => r.elements !== undefined);
   const scope: ResourceScope = {
     ...labelling,
     resourceType: String(resource.resourceType),
-    elementRules: matching.filter((r) => r.elements !== undefined),
-    byElementPath: new Map(),
+    elementRules,
+    byElementPath: elementCache(labelling.ruleSet, elementRules),
   };
   for (const [key, value] of Object.entries(resource)) {
     const name = elementName(key);

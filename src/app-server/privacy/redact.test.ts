@@ -289,3 +289,20 @@ describe('redact', () => {
     );
   });
 });
+
+describe('a "__proto__" key from JSON', () => {
+  it('stays an own data property of the version, never its prototype', () => {
+    const bundle = JSON.parse(
+      JSON.stringify(wardTick()).replace(
+        '"status":"final"',
+        '"__proto__":{"polluted":1},"status":"final"',
+      ),
+    ) as FhirBundle;
+    const v = redact(label(bundle, defaultRuleSet()), 'V');
+    const first = resources(v)[0];
+    expect(Object.getPrototypeOf(first)).toBe(Object.prototype);
+    expect(Object.hasOwn(first, '__proto__')).toBe(true);
+    expect(first.polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(v)).entry[0].resource['__proto__']).toEqual({ polluted: 1 });
+  });
+});
