@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { Spool } from '../../patient-side/gateway/spool.js';
 import type { Reading } from '../../protocol/reading.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import type { AppServer } from '../app-server.js';
+import { CareEpisodes, EpisodeStore } from './index.js';
 import { caregiverAe, gatewayAe, patientPaths } from '../layout/patient-layout.js';
 
 const PT = 'pt-9';
@@ -163,9 +164,9 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
     expect(typeof res.body.at).toBe('number');
 
     // Keys: refused, for the epoch she had and any other.
-    const device = JSON.parse(
-      (await import('node:fs')).readFileSync(join(dir, 'clients', 'nur', 'device.json'), 'utf8'),
-    ) as { device: string };
+    const device = JSON.parse(readFileSync(join(dir, 'clients', 'nur', 'device.json'), 'utf8')) as {
+      device: string;
+    };
     const key = await api('nur', 'POST', '/app/keys', {
       pt: PT,
       rl: 'N',
@@ -239,5 +240,55 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
       .where('done_at', 'is', null)
       .execute();
     expect(pending).toEqual([]);
+  });
+
+  it('records a removal that fails half-way, refuses keys at once, and finishes it at the next start', async () => {
+    const broken = new M2MClient({ baseUrl: 'http://127.0.0.1:1', origin: 'Ctutela-app' });
+    closers.push(() => broken.close());
+    const episodes = new CareEpisodes({
+      store: new EpisodeStore(app.database.db),
+      directory: app.directory,
+      keyring: app.keyring,
+      audit: app.audit,
+      cse: () => broken,
+      cseRn: 'cse-in',
+      log: silentLogger,
+    });
+    const epoch = await app.keyring.currentEpoch(PT);
+    await expect(episodes.remove(PT, 'pat', 'doc')).rejects.toMatchObject({
+      code: 'revocation_pending',
+      status: 500,
+    });
+    // The participation ended first: no key any more, though the CSE has not heard yet.
+    expect(await app.episodes.participation(PT, 'doc')).toBeUndefined();
+    const device = JSON.parse(readFileSync(join(dir, 'clients', 'doc', 'device.json'), 'utf8')) as {
+      device: string;
+    };
+    expect(
+      await api('doc', 'POST', '/app/keys', { pt: PT, rl: 'R', epoch, device: device.device }),
+    ).toMatchObject({ status: 403, body: { error: 'not_in_episode' } });
+    expect((await app.cseClient.request('GET', `${paths.rl('R')}/sub-doc`)).rsc).toBe(Rsc.OK);
+    const [pending] = await app.database.db
+      .selectFrom('revocations')
+      .selectAll()
+      .where('done_at', 'is', null)
+      .execute();
+    expect(pending).toMatchObject({ user_id: 'doc', attempts: 1 });
+    expect(pending!.last_error).toBeTruthy();
+
+    // What a start does: finish it.
+    expect(await app.episodes.resumePending()).toBe(1);
+    expect((await app.cseClient.request('GET', `${paths.rl('R')}/sub-doc`)).rsc).toBe(
+      Rsc.NOT_FOUND,
+    );
+    const docCse = new M2MClient({ baseUrl: platform.url, origin: caregiverAe('doc') });
+    closers.push(() => docCse.close());
+    expect((await docCse.request('GET', paths.rl('R'))).rsc).toBe(Rsc.ORIGINATOR_HAS_NO_PRIVILEGE);
+    expect(await app.keyring.currentEpoch(PT)).toBeGreaterThan(epoch);
+    expect(await app.episodes.resumePending()).toBe(0);
+    const outcomes = (await app.audit.recent(10, PT))
+      .filter((e) => e.action === 'episode.remove' && e.detail.startsWith('doc'))
+      .map((e) => e.outcome);
+    expect(outcomes).toEqual(['ok', 'failed']);
   });
 });
