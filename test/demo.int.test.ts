@@ -115,6 +115,24 @@ describe('the demo ward, watched as four people', () => {
     expect(new Set([doctor, nurse, insurer, family]).size).toBe(4);
   }, 60_000);
 
+  it('gives each patient a user of their own, in their own episode with the demo people', async () => {
+    expect(ward.people['patient-0001']).toMatchObject({ role: 'patient' });
+    const view = await platform.appServer!.episodes.view('pt-0001', 'patient-0001');
+    expect(view.participants.map((p) => [p.user, p.role, p.al])).toEqual([
+      ['patient-0001', 'patient', 'V'],
+      ['doctor', 'doctor', 'R'],
+      ['nurse', 'nurse', 'N'],
+      ['responder', 'responder', 'N'],
+      ['family', 'family', 'L'],
+      ['insurer', 'insurer', 'M'],
+    ]);
+    const own = await watch('patient-0002');
+    expect(own).toMatch(/pt-0002\s+criticality/);
+    expect(own).toMatch(/version V/);
+    const theirs = await platform.appServer!.episodes.participationsOf('patient-0002');
+    expect(theirs.map((p) => p.pt)).toEqual(['pt-0002']);
+  }, 60_000);
+
   it('leaves no health data in clear in any file, database row or log line', async () => {
     const needles = [...NOTES, 'Observation', 'loinc', 'beats/minute', 'valueQuantity'];
     for (const file of filesUnder(dataDir)) {
