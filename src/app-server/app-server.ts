@@ -8,6 +8,7 @@ import { M2MClient } from '../core/m2m/index.js';
 import type { HpkeKeyPair } from '../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../crypto/key-file.js';
 import { appApi } from './api/app-api.js';
+import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
@@ -22,6 +23,12 @@ import { appMigrations, type AppTables } from './store/index.js';
 export interface AppServerOptions {
   config: Config;
   log: Logger;
+  /**
+   * Who a bearer token on /app belongs to. Default: the interim directory's
+   * API tokens; the platform passes the OpenID Connect access-token check
+   * once the authorization server signs people in.
+   */
+  authenticate?: Authenticate;
 }
 
 export interface PatientSetup {
@@ -122,7 +129,7 @@ export class AppServer {
     });
     void app.register(appApi, {
       prefix: '/app',
-      authenticate: (token) => this.directory.authenticate(token),
+      authenticate: this.opts.authenticate ?? ((token) => this.directory.authenticate(token)),
       caregiver: {
         directory: this.directory,
         episodes: this.episodes,
