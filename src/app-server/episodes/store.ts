@@ -147,14 +147,15 @@ export class EpisodeStore {
     return row && toParticipant(row);
   }
 
-  /** The current participants of the patient's open episode, by join time. */
+  /** The current participants of the patient's open episode: the patient first, then by join time and id. */
   async participants(pt: string): Promise<Participant[]> {
     const rows = await this.current()
       .where('episodes.pt', '=', pt)
       .orderBy('participants.joined_at')
       .orderBy('participants.user_id')
       .execute();
-    return rows.map(toParticipant);
+    const all = rows.map(toParticipant);
+    return [...all.filter((p) => p.role === 'patient'), ...all.filter((p) => p.role !== 'patient')];
   }
 
   /** Every current participation of a person, by patient. */
