@@ -61,7 +61,7 @@ function rawChannel(url: string, ae: string) {
   };
 }
 
-describe.each(databaseTargets())('removing a participant ($name)', (target) => {
+describe.each(databaseTargets())('leaving and joining a care episode ($name)', (target) => {
   let platform: TestPlatform;
   let app: AppServer;
   let dir: string;
@@ -72,6 +72,8 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
   const doctorGot: OpenedVersion[] = [];
   const closers: Array<() => Promise<void> | void> = [];
   let nurse: ReturnType<typeof rawChannel>;
+  /** The N version of a reading sealed after the nurse's removal, before she joins again. */
+  let afterRemoval = '';
 
   const api = async (who: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${platform.url}${path}`, {
@@ -187,6 +189,11 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
     // Her open channel: closed by the CSE with 1008 (policy violation).
     await waitFor(() => nurse.closed() !== undefined, 'the channel to close');
     expect(nurse.closed()!.code).toBe(1008);
+    // Nor may she subscribe again.
+    expect(await api('nur', 'POST', '/app/subscriptions', { pt: PT, kind: 'all' })).toMatchObject({
+      status: 403,
+      body: { error: 'not_in_episode' },
+    });
     // The epoch: rotated.
     const epochNow = await app.keyring.currentEpoch(PT);
     expect(epochNow).toBeGreaterThan(oldEpoch);
@@ -205,6 +212,12 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
     expect(nurse.versions()).toHaveLength(1);
     // Nor could she open it with a key she still holds from before.
     await expect(sessions.nur!.open(JSON.stringify(next.sealed))).rejects.toBeTruthy();
+    const rn = `v-${next.sealed.src.replace(':', '-')}`;
+    const atN = await app.cseClient.retrieve(`${paths.rl('N')}/${rn}`);
+    afterRemoval = (atN['m2m:cin'] as { con: string }).con;
+    await expect(sessions.nur!.open(afterRemoval)).rejects.toMatchObject({
+      code: 'not_in_episode',
+    });
 
     const audit = (await app.audit.recent(50, PT)).filter((e) => e.action === 'episode.remove');
     expect(audit[0]).toMatchObject({ actor: 'pat', outcome: 'ok' });
@@ -290,5 +303,33 @@ describe.each(databaseTargets())('removing a participant ($name)', (target) => {
       .filter((e) => e.action === 'episode.remove' && e.detail.startsWith('doc'))
       .map((e) => e.outcome);
     expect(outcomes).toEqual(['ok', 'failed']);
+  });
+
+  it('gives a participant who arrives access from that moment: the next reading, not the one before', async () => {
+    const res = await api('pat', 'POST', `/app/episodes/${PT}/participants`, {
+      user: 'nur',
+      role: 'nurse',
+    });
+    expect(res.status).toBe(201);
+    const got: OpenedVersion[] = [];
+    const problems: string[] = [];
+    await sessions.nur!.listen(
+      (v) => got.push(v),
+      (m) => problems.push(m),
+    );
+    await sessions.nur!.subscribe(PT, 'all');
+    await gateway.tick();
+    await waitFor(() => got.length >= 1, 'the first reading after joining');
+    expect(got[0]!.sealed).toMatchObject({
+      pt: PT,
+      rl: 'N',
+      epoch: await app.keyring.currentEpoch(PT),
+    });
+    expect(JSON.stringify(got[0]!.content)).toContain(`"value":${pulse}`);
+    // The reading published before she joined (another epoch) is not hers: no history for a nurse.
+    await expect(sessions.nur!.open(afterRemoval)).rejects.toMatchObject({
+      code: 'history_not_allowed',
+    });
+    expect(problems.filter((m) => !m.includes('closed'))).toEqual([]);
   });
 });
