@@ -67,7 +67,7 @@ export class AppServer {
     const file = opts.config.app.labelRules;
     this.rules = file ? loadRuleSet(file) : defaultRuleSet();
     this.episodes = new CareEpisodes({
-      store: new EpisodeStore(database.db),
+      store: new EpisodeStore(database.db, database.dialect),
       directory,
       keyring,
       audit,

@@ -54,9 +54,9 @@ export class CareEpisodes {
 
   constructor(private readonly o: CareEpisodesOptions) {}
 
-  /** Runs `work` while no invitation or removal of this patient runs. */
+  /** Runs `work` while no invitation or removal of this patient runs (here or in another worker). */
   locked<T>(pt: string, work: () => Promise<T>): Promise<T> {
-    return this.locks.run(pt, work);
+    return this.locks.run(pt, () => this.o.store.exclusive(pt, work));
   }
 
   /** The person's current participation in the patient's episode (the key service asks this). */

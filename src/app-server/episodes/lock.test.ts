@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatientLocks } from './lock.js';
+import { PatientLocks, Semaphore } from './lock.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -31,5 +31,26 @@ describe('PatientLocks', () => {
       });
     await Promise.all([job('pt-1'), job('pt-2')]);
     expect(log.slice(0, 2).sort()).toEqual(['pt-1:start', 'pt-2:start']);
+  });
+});
+
+describe('Semaphore', () => {
+  it('admits at most its limit at once, the rest in order, through failures', async () => {
+    const sem = new Semaphore(2);
+    let now = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const job = (i: number) =>
+      sem.run(async () => {
+        peak = Math.max(peak, ++now);
+        order.push(i);
+        await tick();
+        now--;
+        if (i === 1) throw new Error('x');
+      });
+    const results = await Promise.allSettled([0, 1, 2, 3, 4].map(job));
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
   });
 });

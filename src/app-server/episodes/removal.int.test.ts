@@ -259,7 +259,7 @@ describe.each(databaseTargets())('leaving and joining a care episode ($name)', (
     const broken = new M2MClient({ baseUrl: 'http://127.0.0.1:1', origin: 'Ctutela-app' });
     closers.push(() => broken.close());
     const episodes = new CareEpisodes({
-      store: new EpisodeStore(app.database.db),
+      store: new EpisodeStore(app.database.db, app.database.dialect),
       directory: app.directory,
       keyring: app.keyring,
       audit: app.audit,

@@ -56,7 +56,7 @@ describe.each(databaseTargets())('episode storage ($name)', (target) => {
     await old.close();
 
     db = await open();
-    const store = new EpisodeStore(db.db);
+    const store = new EpisodeStore(db.db, db.dialect);
     const team = await store.participants('pt-1');
     expect(team.map((p) => [p.user, p.role, p.al, p.history, p.joinedEpoch, p.joinedAt])).toEqual([
       ['doc', 'doctor', 'R', true, 1, 5],
@@ -107,5 +107,38 @@ describe.each(databaseTargets())('episode storage ($name)', (target) => {
     expect(await store.pendingRevocations()).toHaveLength(1);
     await store.revocationDone(pending[0]!.id);
     expect(await store.pendingRevocations()).toEqual([]);
+  });
+
+  it('keeps one patient’s changes one at a time across workers sharing the database', async () => {
+    db = await open();
+    // Two application-server workers: two stores (two pools on PostgreSQL), one database.
+    const other = await open();
+    try {
+      const a = new EpisodeStore(db.db, db.dialect);
+      const b = new EpisodeStore(other.db, other.dialect);
+      const log: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const aIn = new Promise<void>((r) => (entered = r));
+      const first = a.exclusive('pt-1', async () => {
+        log.push('a:start');
+        entered();
+        await gate;
+        log.push('a:end');
+      });
+      await aIn;
+      const second = b.exclusive('pt-1', async () => void log.push('b'));
+      const elsewhere = b.exclusive('pt-2', async () => void log.push('pt-2'));
+      await elsewhere;
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      await Promise.all([first, second]);
+      if (db.dialect === 'postgres') expect(log).toEqual(['a:start', 'pt-2', 'a:end', 'b']);
+      // SQLite runs one application server: its lock is the in-process one (lock.test.ts).
+      else expect(log).toContain('b');
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,8 +1,18 @@
+import { sql } from 'kysely';
+import type { Dialect } from '../../core/db/index.js';
 import { Rsc, TutelaError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
 import { isConfidentiality, type Confidentiality } from '../../protocol/levels.js';
 import { isRole, type Role } from '../directory/roles.js';
 import type { AppDb } from '../store/db.js';
+import { Semaphore } from './lock.js';
+
+/**
+ * How many patient locks one process holds at once on PostgreSQL: each
+ * holds a pooled connection (the pool has 10), and the work inside needs
+ * connections of its own.
+ */
+const HELD_LOCKS = 4;
 
 /** A person's participation in a patient's care episode. */
 export interface Participant {
@@ -85,8 +95,34 @@ function isUniqueViolation(err: unknown): boolean {
 export class EpisodeStore {
   constructor(
     private readonly db: AppDb,
+    private readonly dialect: Dialect,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private readonly holders = new Semaphore(HELD_LOCKS);
+
+  /**
+   * Runs `work` holding the patient's lock across processes: on PostgreSQL
+   * a session advisory lock on one pooled connection, held while `work`
+   * talks to the CSE (a transaction would stay open that long), so that
+   * application-server workers sharing the database change one patient's
+   * episode one at a time. SQLite is the embedded mode's, with one
+   * application server: the in-process lock (lock.ts) is enough there.
+   */
+  async exclusive<T>(pt: string, work: () => Promise<T>): Promise<T> {
+    if (this.dialect !== 'postgres') return work();
+    const key = `tutela.episode:${pt}`;
+    return this.holders.run(() =>
+      this.db.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(conn);
+        try {
+          return await work();
+        } finally {
+          await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
+        }
+      }),
+    );
+  }
 
   private current() {
     return this.db
