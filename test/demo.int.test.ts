@@ -115,6 +115,25 @@ describe('the demo ward, watched as four people', () => {
     expect(new Set([doctor, nurse, insurer, family]).size).toBe(4);
   }, 60_000);
 
+  it('gives each patient a user of their own, in their own episode with the demo people', async () => {
+    expect(ward.people['patient-0001']).toMatchObject({ role: 'patient' });
+    const view = await platform.appServer!.episodes.view('pt-0001', 'patient-0001');
+    const people = view.participants.map((p) => [p.user, p.role, p.al]);
+    expect(people[0]).toEqual(['patient-0001', 'patient', 'V']);
+    expect(people.slice(1).sort()).toEqual([
+      ['doctor', 'doctor', 'R'],
+      ['family', 'family', 'L'],
+      ['insurer', 'insurer', 'M'],
+      ['nurse', 'nurse', 'N'],
+      ['responder', 'responder', 'N'],
+    ]);
+    const own = await watch('patient-0002');
+    expect(own).toMatch(/pt-0002\s+criticality/);
+    expect(own).toMatch(/version V/);
+    const theirs = await platform.appServer!.episodes.participationsOf('patient-0002');
+    expect(theirs.map((p) => p.pt)).toEqual(['pt-0002']);
+  }, 60_000);
+
   it('leaves no health data in clear in any file, database row or log line', async () => {
     const needles = [...NOTES, 'Observation', 'loinc', 'beats/minute', 'valueQuantity'];
     for (const file of filesUnder(dataDir)) {

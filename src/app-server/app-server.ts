@@ -7,13 +7,15 @@ import type { Logger } from '../core/log.js';
 import { M2MClient } from '../core/m2m/index.js';
 import type { HpkeKeyPair } from '../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../crypto/key-file.js';
-import { caregiverRoutes } from './api/caregiver-routes.js';
+import { appApi } from './api/app-api.js';
+import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
+import { CareEpisodes, EpisodeStore } from './episodes/index.js';
 import { Keyring, loadMasterKey } from './keyring/index.js';
-import { APP_AE, provisionPatient, type CareTeamMember } from './layout/patient-layout.js';
+import { APP_AE, provisionPatient } from './layout/patient-layout.js';
 import { MonitoringPipeline } from './pipeline/pipeline.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { appMigrations, type AppTables } from './store/index.js';
@@ -21,12 +23,20 @@ import { appMigrations, type AppTables } from './store/index.js';
 export interface AppServerOptions {
   config: Config;
   log: Logger;
+  /**
+   * Who a bearer token on /app belongs to. Default: the interim directory's
+   * API tokens; the platform passes the OpenID Connect access-token check
+   * once the authorization server signs people in.
+   */
+  authenticate?: Authenticate;
 }
 
 export interface PatientSetup {
   pt: string;
   gateway: { dev: string; publicKey: Uint8Array };
-  /** Care-team member ids (interim directory). */
+  /** The patient's own user id, made a participant of their episode when it has no patient yet. */
+  patient?: string;
+  /** Who else joins the episode (user ids), with their role's default AL, unless they ever took part. */
   team: string[];
   spo2Scale?: 1 | 2;
 }
@@ -43,6 +53,7 @@ export class AppServer {
   private pipeline: MonitoringPipeline | undefined;
   private readonly rules: RuleSet;
   private readonly inboxes = new Map<string, string>();
+  readonly episodes: CareEpisodes;
 
   private constructor(
     readonly database: Database<AppTables>,
@@ -55,6 +66,15 @@ export class AppServer {
   ) {
     const file = opts.config.app.labelRules;
     this.rules = file ? loadRuleSet(file) : defaultRuleSet();
+    this.episodes = new CareEpisodes({
+      store: new EpisodeStore(database.db, database.dialect),
+      directory,
+      keyring,
+      audit,
+      cse: () => this.cseClient,
+      cseRn: opts.config.cse.rn,
+      log: opts.log,
+    });
   }
 
   static async create(app: FastifyInstance, opts: AppServerOptions): Promise<AppServer> {
@@ -107,13 +127,18 @@ export class AppServer {
       patientOfInbox: (ri: string) => this.inboxes.get(ri),
       log,
     });
-    void app.register(caregiverRoutes, {
+    void app.register(appApi, {
       prefix: '/app',
-      directory: this.directory,
-      keys: this.keyring,
-      audit: this.audit,
-      cse: () => this.cseClient,
-      cseRn: config.cse.rn,
+      authenticate: this.opts.authenticate ?? ((token) => this.directory.authenticate(token)),
+      caregiver: {
+        directory: this.directory,
+        episodes: this.episodes,
+        keys: this.keyring,
+        audit: this.audit,
+        cse: () => this.cseClient,
+        cseRn: config.cse.rn,
+      },
+      episodes: { episodes: this.episodes },
     });
   }
 
@@ -143,10 +168,17 @@ export class AppServer {
       .select(['pt', 'inbox_ri'])
       .execute())
       if (p.inbox_ri) this.inboxes.set(p.inbox_ri, p.pt);
+    // Removals a crash or an absent CSE left half-done are finished before anything else.
+    const resumed = await this.episodes.resumePending();
+    if (resumed > 0) log.warn({ resumed }, 'finished pending revocations');
   }
 
-  /** Brings a patient under monitoring: their gateway, care team and CSE containers (idempotent). */
-  async provision(p: PatientSetup): Promise<void> {
+  /** Brings a patient under monitoring: their gateway, care episode and CSE containers (idempotent). */
+  provision(p: PatientSetup): Promise<void> {
+    return this.episodes.locked(p.pt, () => this.provisionLocked(p));
+  }
+
+  private async provisionLocked(p: PatientSetup): Promise<void> {
     const db = this.database.db;
     await db
       .insertInto('patients')
@@ -156,17 +188,13 @@ export class AppServer {
     // The patient's keys exist from the start (currentEpoch makes them on first use).
     await this.keyring.currentEpoch(p.pt);
     await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
-    for (const id of p.team) await this.directory.addToCareTeam(p.pt, id);
-    const team: CareTeamMember[] = (await this.directory.careTeam(p.pt)).map((u) => ({
-      id: u.id,
-      al: u.al,
-    }));
+    await this.episodes.open(p.pt, { patient: p.patient, team: p.team });
     const inboxRi = await provisionPatient(
       this.cseClient,
       this.opts.config.cse.rn,
       p.pt,
       p.gateway.dev,
-      team,
+      await this.episodes.readers(p.pt),
     );
     await db.updateTable('patients').set({ inbox_ri: inboxRi }).where('pt', '=', p.pt).execute();
     this.inboxes.set(inboxRi, p.pt);

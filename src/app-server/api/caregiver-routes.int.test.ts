@@ -120,10 +120,10 @@ describe.each(databaseTargets())(
       > = [
         [ask('nur', 'R'), 403, 'level_not_allowed'],
         [ask('nur', 'V'), 403, 'level_not_allowed'],
-        [ask('out', 'N'), 403, 'not_in_care_team'],
+        [ask('out', 'N'), 403, 'not_in_episode'],
         [ask('nur', 'N', device.doc!.id), 403, 'unknown_device'],
         [ask('nur', 'N', 'dev-nonexistent'), 403, 'unknown_device'],
-        [ask('doc', 'N', device.doc!.id, 'pt-404'), 403, 'not_in_care_team'],
+        [ask('doc', 'N', device.doc!.id, 'pt-404'), 403, 'not_in_episode'],
       ];
       for (const [res, status, error] of refusals)
         expect(await res).toMatchObject({ status, body: { error } });

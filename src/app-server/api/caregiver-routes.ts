@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Rsc, TutelaError } from '../../core/errors.js';
 import { M2MClient, Ty } from '../../core/m2m/index.js';
@@ -8,11 +8,15 @@ import { CONFIDENTIALITY, visibleAt } from '../../protocol/levels.js';
 import type { WrappedKey } from '../../protocol/envelope.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { Keyring } from '../keyring/keyring.js';
-import type { Directory, User } from '../directory/directory.js';
+import type { Directory } from '../directory/directory.js';
+import { mayReadHistory } from '../episodes/decide.js';
+import type { CareEpisodes } from '../episodes/episodes.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
+import { caller } from './auth.js';
 
 export interface CaregiverApiOptions {
-  directory: Directory;
+  directory: Pick<Directory, 'registerDevice' | 'deviceKey'>;
+  episodes: Pick<CareEpisodes, 'participation' | 'participationsOf'>;
   keys: Pick<Keyring, 'dataKeyAt'>;
   audit: AuditLog;
   /** The application server's own client of the CSE (it creates subscriptions for people). */
@@ -35,70 +39,39 @@ const SubscriptionBody = Type.Object(
   { additionalProperties: false },
 );
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    user?: User;
-  }
-}
-
 const refuse = (code: string, msg: string) =>
   new TutelaError(code, Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, msg);
 
 /**
  * The caregiver-facing API of the application server, under /app:
  *
- *     GET  /app/me              who am I, my AL, my patients and where their data is
+ *     GET  /app/me              who am I, my patients, my role and AL with each, where their data is
  *     POST /app/devices         register a client device public key (X25519)
  *     POST /app/keys            release a data key, HPKE-wrapped to one of my devices
  *     POST /app/subscriptions   subscribe my AE to a patient's version (or alert) container
  *
- * Every call needs `Authorization: Bearer <token>` (interim directory; the
- * authorization server replaces it). A key is released only after the
- * caller is authenticated, is in the patient's care team, has an AL that
- * reaches the RL asked for, and names a device registered to them; every
- * release and refusal is audited.
+ * Mounted by api.ts behind the bearer-token hook. A key is released only
+ * after the caller is authenticated, takes part in the patient's care
+ * episode, has there an AL that reaches the RL asked for, asks for an epoch
+ * from their joining on (or may read history), and names a device
+ * registered to them; every release and refusal is audited.
  */
 export async function caregiverRoutes(
   app: FastifyInstance,
   opts: CaregiverApiOptions,
 ): Promise<void> {
-  app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header)?.[1];
-    const user = token ? await opts.directory.authenticate(token) : undefined;
-    if (!user) {
-      void reply.header('www-authenticate', 'Bearer realm="tutela"');
-      throw new TutelaError(
-        'unauthenticated',
-        Rsc.ORIGINATOR_HAS_NOT_REGISTERED,
-        'a valid bearer token is required',
-      );
-    }
-    req.user = user;
-  });
-  app.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof TutelaError) {
-      const status = err.code === 'unauthenticated' ? 401 : err.status;
-      return reply.code(status).send({ error: err.code, message: err.message });
-    }
-    const e = err as { validation?: unknown; statusCode?: number; message?: string };
-    if (e.validation || (e.statusCode && e.statusCode < 500))
-      return reply.code(e.statusCode ?? 400).send({ error: 'bad_request', message: e.message });
-    app.log.error({ err }, 'caregiver API failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
-  });
-
   app.get('/me', async (req) => {
-    const user = req.user!;
-    const patients = await opts.directory.patientsOf(user.id);
+    const user = caller(req);
+    const episodes = await opts.episodes.participationsOf(user.id);
     return {
       id: user.id,
       role: user.role,
       al: user.al,
       ae: caregiverAe(user.id),
-      patients: patients.map((pt) => {
+      // Role and AL per episode; no container for a participant who reads no version.
+      patients: episodes.map(({ pt, role, al }) => {
         const p = patientPaths(opts.cseRn, pt);
-        return { pt, versions: p.rl(user.al), alerts: p.alert(user.al) };
+        return { pt, role, al, versions: al && p.rl(al), alerts: al && p.alert(al) };
       }),
     };
   });
@@ -109,9 +82,9 @@ export async function caregiverRoutes(
     async (req, reply) => {
       const publicKey = fromBase64url(req.body.publicKey);
       await importPublicKey(publicKey); // refuses what is not an X25519 key
-      const device = await opts.directory.registerDevice(req.user!.id, publicKey);
+      const device = await opts.directory.registerDevice(caller(req).id, publicKey);
       await opts.audit.record({
-        actor: req.user!.id,
+        actor: caller(req).id,
         action: 'device.register',
         outcome: 'ok',
         detail: device,
@@ -124,19 +97,27 @@ export async function caregiverRoutes(
     '/keys',
     { schema: { body: KeyBody } },
     async (req): Promise<WrappedKey> => {
-      const user = req.user!;
+      const user = caller(req);
       const { pt, rl, epoch, device } = req.body;
       const audit = (outcome: 'ok' | 'refused', detail: string) =>
         opts.audit.record({ actor: user.id, action: 'key.release', pt, outcome, detail });
-      if (!(await opts.directory.isMember(pt, user.id))) {
-        await audit('refused', 'not in care team');
-        throw refuse('not_in_care_team', `you are not in the care team of ${pt}`);
+      const p = await opts.episodes.participation(pt, user.id);
+      if (!p) {
+        await audit('refused', 'not in episode');
+        throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
       }
-      if (!visibleAt(rl, user.al)) {
-        await audit('refused', `rl ${rl} above al ${user.al}`);
+      if (p.al === null || !visibleAt(rl, p.al)) {
+        await audit('refused', `rl ${rl} above al ${p.al ?? 'none'}`);
         throw refuse(
           'level_not_allowed',
-          `your authorization level ${user.al} does not reach ${rl}`,
+          `your authorization level ${p.al ?? '(none)'} does not reach ${rl}`,
+        );
+      }
+      if (!mayReadHistory(p, epoch)) {
+        await audit('refused', `epoch ${epoch} before joining at ${p.joinedEpoch}`);
+        throw refuse(
+          'history_not_allowed',
+          `epoch ${epoch} is from before you joined the care of ${pt} (epoch ${p.joinedEpoch})`,
         );
       }
       const deviceKey = await opts.directory.deviceKey(user.id, device);
@@ -163,12 +144,14 @@ export async function caregiverRoutes(
     '/subscriptions',
     { schema: { body: SubscriptionBody } },
     async (req, reply) => {
-      const user = req.user!;
+      const user = caller(req);
       const { pt, kind } = req.body;
-      if (!(await opts.directory.isMember(pt, user.id)))
-        throw refuse('not_in_care_team', `you are not in the care team of ${pt}`);
+      const p = await opts.episodes.participation(pt, user.id);
+      if (!p) throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
+      if (p.al === null)
+        throw refuse('level_not_allowed', `as ${p.role} you read no version of ${pt}`);
       const paths = patientPaths(opts.cseRn, pt);
-      const container = kind === 'alerts' ? paths.alert(user.al) : paths.rl(user.al);
+      const container = kind === 'alerts' ? paths.alert(p.al) : paths.rl(p.al);
       const rn = `sub-${user.id}`;
       await opts.cse().ensure(container, Ty.SUBSCRIPTION, 'm2m:sub', {
         rn,
@@ -183,7 +166,7 @@ export async function caregiverRoutes(
         action: 'subscribe',
         pt,
         outcome: 'ok',
-        detail: `${kind} at ${user.al}`,
+        detail: `${kind} at ${p.al}`,
       });
       return reply.code(201).send({ subscription: `${container}/${rn}`, container });
     },

@@ -3,19 +3,24 @@ import { Rsc, TutelaError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
 import { isConfidentiality, type Confidentiality } from '../../protocol/levels.js';
 import type { AppDb } from '../store/db.js';
-import { isRole, ROLE_AL, type Role } from './roles.js';
+import { defaultAl, isRole, type Role } from './roles.js';
 
 export interface User {
   id: string;
+  /** The person's role on the platform (their account); a participant's role is per episode. */
   role: Role;
-  al: Confidentiality;
+  /** The AL that role gives by default; null: no clinical version (admin, dpo). */
+  al: Confidentiality | null;
 }
+
+/** How a role without AL is stored in `users.al` (NOT NULL since migration 0101). */
+const NO_AL = '';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
- * The interim directory: people, their role and AL, who cares for whom, and
- * the client device keys they registered. People sign in with an API token
+ * The interim directory: people, their role and default AL, and the client
+ * device keys they registered (who cares for whom is in episodes/). People sign in with an API token
  * (32 random bytes, shown once; only its SHA-256 is stored). The
  * authorization server of issue 4 replaces tokens with OpenID Connect.
  */
@@ -26,11 +31,15 @@ export class Directory {
   ) {}
 
   /** Adds a person and returns their new API token (not stored: keep it). */
-  async addUser(id: string, role: Role, al: Confidentiality = ROLE_AL[role]): Promise<string> {
+  async addUser(
+    id: string,
+    role: Role,
+    al: Confidentiality | null = defaultAl(role),
+  ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await this.db
       .insertInto('users')
-      .values({ id, role, al, token_hash: hash(token), created_at: this.now() })
+      .values({ id, role, al: al ?? NO_AL, token_hash: hash(token), created_at: this.now() })
       .execute();
     return token;
   }
@@ -67,48 +76,6 @@ export class Directory {
     // The lookup is by hash; the final comparison is in constant time all the same.
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(h))) return undefined;
     return toUser(row);
-  }
-
-  async addToCareTeam(pt: string, userId: string): Promise<void> {
-    await this.db
-      .insertInto('care_team')
-      .values({ pt, user_id: userId, added_at: this.now() })
-      .onConflict((oc) => oc.columns(['pt', 'user_id']).doNothing())
-      .execute();
-  }
-
-  async removeFromCareTeam(pt: string, userId: string): Promise<void> {
-    await this.db
-      .deleteFrom('care_team')
-      .where('pt', '=', pt)
-      .where('user_id', '=', userId)
-      .execute();
-  }
-
-  /** The people caring for a patient, with their AL. */
-  async careTeam(pt: string): Promise<User[]> {
-    const rows = await this.db
-      .selectFrom('care_team')
-      .innerJoin('users', 'users.id', 'care_team.user_id')
-      .selectAll('users')
-      .where('care_team.pt', '=', pt)
-      .orderBy('users.id')
-      .execute();
-    return rows.map(toUser);
-  }
-
-  async patientsOf(userId: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('care_team')
-      .select('pt')
-      .where('user_id', '=', userId)
-      .orderBy('pt')
-      .execute();
-    return rows.map((r) => r.pt);
-  }
-
-  async isMember(pt: string, userId: string): Promise<boolean> {
-    return (await this.patientsOf(userId)).includes(pt);
   }
 
   /** Registers a client device public key (X25519, 32 bytes) for a user; returns its id. */
@@ -156,11 +123,12 @@ export class Directory {
 }
 
 function toUser(row: { id: string; role: string; al: string }): User {
-  if (!isConfidentiality(row.al) || !isRole(row.role))
+  const al = row.al === NO_AL ? null : row.al;
+  if ((al !== null && !isConfidentiality(al)) || !isRole(row.role))
     throw new TutelaError(
       'directory_corrupt',
       Rsc.INTERNAL_SERVER_ERROR,
       `user ${row.id} has an invalid role or AL`,
     );
-  return { id: row.id, role: row.role, al: row.al };
+  return { id: row.id, role: row.role, al };
 }

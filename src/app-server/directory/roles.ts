@@ -4,8 +4,10 @@ import type { Confidentiality } from '../../protocol/levels.js';
  * The actors of DESIGN.md and the authorization level (AL) each gets by
  * default in a care episode: the highest redaction level (RL) whose version
  * they may read. More than two levels, as the oneM2M use case requires
- * (TR-0001 e-health, potential requirement 5). The authorization server
- * (issue 4) replaces these defaults with per-episode assignments.
+ * (TR-0001 e-health, potential requirement 5). `null`: the role reads no
+ * clinical version at all (the platform administrator and the
+ * data-protection officer). Each participant of an episode has their own AL
+ * there (episodes/), which defaults to this.
  */
 export const ROLE_AL = {
   patient: 'V',
@@ -15,7 +17,9 @@ export const ROLE_AL = {
   insurer: 'M',
   family: 'L',
   researcher: 'U',
-} as const satisfies Record<string, Confidentiality>;
+  admin: null,
+  dpo: null,
+} as const satisfies Record<string, Confidentiality | null>;
 
 export type Role = keyof typeof ROLE_AL;
 
@@ -23,4 +27,9 @@ export const ROLES = Object.keys(ROLE_AL) as Role[];
 
 export function isRole(x: string): x is Role {
   return Object.hasOwn(ROLE_AL, x);
+}
+
+/** The role's default AL, or null for a role that reads no clinical version. */
+export function defaultAl(role: Role): Confidentiality | null {
+  return ROLE_AL[role];
 }

@@ -1,3 +1,4 @@
+import { Rsc } from '../../core/errors.js';
 import { M2MClient, Ty } from '../../core/m2m/index.js';
 import { CONFIDENTIALITY, visibleAt, type Confidentiality } from '../../protocol/levels.js';
 
@@ -35,9 +36,11 @@ export function patientPaths(cseRn: string, pt: string) {
   };
 }
 
-export interface CareTeamMember {
+/** A participant of the patient's episode whose AE the per-RL ACPs admit up to their AL. */
+export interface Reader {
   id: string;
-  al: Confidentiality;
+  /** null: reads no clinical version (admin, dpo), so no ACP admits them. */
+  al: Confidentiality | null;
 }
 
 /** How many instances each container keeps (oldest go first): a bounded, sealed history. */
@@ -46,17 +49,18 @@ const KEEP = { inbox: 10_000, versions: 5_000 } as const;
 /**
  * Creates (idempotently) a patient's containers and the application
  * server's subscription to the inbox, and brings their access control
- * policies up to the current care team. The inbox admits creates from the patient's gateway only; container rl-k and
- * alert-k admit retrieve/discover/notify for care-team members whose AL
- * reaches k, and nothing for anyone else (deny by default). Returns the
- * inbox's resource id.
+ * policies up to the episode's current participants (`readers`). The inbox
+ * admits creates from the patient's gateway only; containers rl-k and
+ * alert-k admit retrieve/discover/notify for participants whose AL reaches
+ * k, and nothing for anyone else (deny by default). Returns the inbox's
+ * resource id.
  */
 export async function provisionPatient(
   app: M2MClient,
   cseRn: string,
   pt: string,
   gatewayDev: string,
-  team: CareTeamMember[],
+  readers: Reader[],
 ): Promise<string> {
   const paths = patientPaths(cseRn, pt);
   const aePath = `/${cseRn}/${APP_AE.rn}`;
@@ -80,26 +84,66 @@ export async function provisionPatient(
     nct: 1,
   });
 
-  for (const k of CONFIDENTIALITY) {
-    const readers = team.filter((m) => visibleAt(k, m.al)).map((m) => caregiverAe(m.id));
-    const acp = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
-      rn: `acp-${pt}-rl-${k}`,
-      pv: {
-        acr: [
-          appRule,
-          ...(readers.length
-            ? [{ acor: readers, acop: OP.retrieve | OP.notify | OP.discover }]
-            : []),
-        ],
-      },
-      pvs: { acr: [appRule] },
-    });
+  const acps = await upsertReaderAcps(app, cseRn, pt, readers);
+  for (const k of CONFIDENTIALITY)
     for (const rn of [`rl-${k}`, `alert-${k}`])
       await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
         rn,
         mni: KEEP.versions,
-        acpi: [acp],
+        acpi: [acps[k]],
       });
-  }
   return inboxRi;
+}
+
+/**
+ * Brings the six per-RL ACPs of a patient (`acp-<pt>-rl-<k>`, shared by
+ * rl-k and alert-k) to exactly these readers, replacing the previous list
+ * (TS-0001 §9.6.2: an UPDATE of privileges replaces the whole attribute).
+ * An AE left out loses retrieve and notify there at once, and the CSE cuts
+ * its open notification channel (service layer, notify/). Returns each
+ * ACP's resource id.
+ */
+export async function upsertReaderAcps(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  readers: Reader[],
+): Promise<Record<Confidentiality, string>> {
+  const aePath = `/${cseRn}/${APP_AE.rn}`;
+  const appRule = { acor: [APP_AE.origin], acop: ALL };
+  const acps = {} as Record<Confidentiality, string>;
+  for (const k of CONFIDENTIALITY) {
+    const aes = readers
+      .filter((m) => m.al !== null && visibleAt(k, m.al))
+      .map((m) => caregiverAe(m.id));
+    acps[k] = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
+      rn: `acp-${pt}-rl-${k}`,
+      pv: {
+        acr: [
+          appRule,
+          ...(aes.length ? [{ acor: aes, acop: OP.retrieve | OP.notify | OP.discover }] : []),
+        ],
+      },
+      pvs: { acr: [appRule] },
+    });
+  }
+  return acps;
+}
+
+/**
+ * Deletes a person's subscriptions (`sub-<user>`, made for them by
+ * POST /app/subscriptions) on every version and alert container of the
+ * patient; one that is not there is fine.
+ */
+export async function deleteSubscriptions(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  userId: string,
+): Promise<void> {
+  const paths = patientPaths(cseRn, pt);
+  const targets = CONFIDENTIALITY.flatMap((k) => [paths.rl(k), paths.alert(k)]).map(
+    (c) => `${c}/sub-${userId}`,
+  );
+  await Promise.all(targets.map((t) => app.expect([Rsc.DELETED, Rsc.NOT_FOUND], 'DELETE', t)));
 }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { EpisodeTables } from './episode-tables.js';
 import type { PipelineTables } from './pipeline-tables.js';
 import type { KeyringTables } from './tables.js';
 
 /** Every table of the application server's zone. */
-export type AppTables = KeyringTables & PipelineTables;
+export type AppTables = KeyringTables & PipelineTables & EpisodeTables;
 export type AppDb = Kysely<AppTables>;

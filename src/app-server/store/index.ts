@@ -2,3 +2,4 @@ export { appMigrations } from './migrations.js';
 export type { DataKeysTable, KeyringTables, PatientKeysTable } from './tables.js';
 export type { AppDb, AppTables } from './db.js';
 export type { PipelineTables } from './pipeline-tables.js';
+export type { EpisodeTables } from './episode-tables.js';

@@ -1,11 +1,13 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../../core/db/index.js';
+import { episodeMigrations } from './episode-migrations.js';
 import { pipelineMigrations } from './pipeline-migrations.js';
 
 /**
  * Versioned migrations of the application server's own database (its SQLite
  * file or PostgreSQL schema), applied in name order: each feature takes a
- * name range (the keyring 0001–0099, the pipeline 0101–0199) and adds its
+ * name range (the keyring 0001–0099, the pipeline 0101–0199, the care
+ * episodes 0201–0299) and adds its
  * migrations here.
  */
 export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
@@ -34,6 +36,7 @@ export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   ...pipelineMigrations(dialect),
+  ...episodeMigrations(dialect),
 });
 
 /** Column type of a byte string in each dialect. */

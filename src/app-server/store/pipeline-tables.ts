@@ -28,7 +28,7 @@ export interface PipelineTables {
   reading_seq: { dev: string; last_seq: number };
   /** Every sequence number accepted within the replay window below the highest (see gateways.ts). */
   accepted_readings: { dev: string; seq: number };
-  /** Interim directory of people (replaced by the authorization server). */
+  /** Interim directory of people (replaced by the authorization server); `al` '' = none. */
   users: {
     id: string;
     role: string;
@@ -38,8 +38,6 @@ export interface PipelineTables {
     token_hash: string;
     created_at: number;
   };
-  /** Who cares for which patient (the interim form of a care episode). */
-  care_team: { pt: string; user_id: string; added_at: number };
   /** Client device keys (CLI, browser) registered by users: data keys are wrapped only to these. */
   client_devices: {
     id: string;

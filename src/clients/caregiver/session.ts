@@ -169,7 +169,7 @@ export class CaregiverSession {
     const me = this.requireMe();
     const p = me.patients.find((x) => x.pt === pt);
     if (!p)
-      throw new TutelaError('not_in_care_team', Rsc.NOT_FOUND, `${pt} is not one of your patients`);
+      throw new TutelaError('not_in_episode', Rsc.NOT_FOUND, `${pt} is not one of your patients`);
     const cse = new M2MClient({ baseUrl: this.opts.baseUrl, origin: me.ae, ca: this.opts.ca });
     try {
       const res = await cse.request('GET', `${kind === 'alerts' ? p.alerts : p.versions}/la`);

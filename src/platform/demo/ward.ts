@@ -38,6 +38,9 @@ export const DEMO_PEOPLE: ReadonlyArray<{ id: string; role: Role }> = [
 
 const MINUTE = 60_000;
 
+/** The demo patient's own user: `pt-0001` signs in as `patient-0001` and is a participant of their episode. */
+export const patientUser = (pt: string) => `patient-${pt.slice(3)}`;
+
 /** Who deteriorates, and when (simulated time from the start; see config demo.timeScale). */
 function scheduleFor(index: number, timeScale: number): ScheduledEpisode[] {
   // Patient 2 develops sepsis about two minutes after start; patient 4 becomes hypoxic later.
@@ -91,9 +94,12 @@ export interface WardOptions {
  */
 export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
   const { config, appServer, log } = o;
-  const people = await ensurePeople(o);
-  const sims = Array.from({ length: config.demo.patients }, (_, i) => {
-    const pt = `pt-${String(i + 1).padStart(4, '0')}`;
+  const pts = Array.from(
+    { length: config.demo.patients },
+    (_, i) => `pt-${String(i + 1).padStart(4, '0')}`,
+  );
+  const people = await ensurePeople(o, pts);
+  const sims = pts.map((pt, i) => {
     const schedule = scheduleFor(i, config.demo.timeScale);
     return {
       pt,
@@ -123,6 +129,7 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
       await appServer.provision({
         pt: s.pt,
         gateway: { dev, publicKey: deviceKey.publicRaw },
+        patient: patientUser(s.pt),
         team: DEMO_PEOPLE.map((p) => p.id),
       });
       const consumer = new ThingConsumer({ token: s.token, ca: o.ca, allowInsecureHttp: !o.tls });
@@ -188,12 +195,19 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
   };
 }
 
-/** The demo people, made (with new tokens) the first time; their tokens are kept in the credentials file. */
-async function ensurePeople(o: WardOptions): Promise<DemoCredentials['users']> {
+/**
+ * The demo people and each patient's own user, made (with new tokens) the
+ * first time; their tokens are kept in the credentials file.
+ */
+async function ensurePeople(o: WardOptions, pts: string[]): Promise<DemoCredentials['users']> {
   const { config, appServer } = o;
   const saved = readDemoCredentials(config.dataDir);
   const users: DemoCredentials['users'] = {};
-  for (const p of DEMO_PEOPLE) {
+  const everyone: Array<{ id: string; role: Role }> = [
+    ...pts.map((pt) => ({ id: patientUser(pt), role: 'patient' as const })),
+    ...DEMO_PEOPLE,
+  ];
+  for (const p of everyone) {
     const known = saved?.users[p.id];
     const exists = await appServer.directory.user(p.id);
     if (known && exists) users[p.id] = known;

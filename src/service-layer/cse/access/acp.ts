@@ -19,7 +19,7 @@ export interface Requester {
 }
 
 /** Does the originator match an acor entry? "all" (and "*") match anyone; a trailing * is a prefix wildcard. */
-function acorMatches(acor: readonly string[], originator: string): boolean {
+export function acorMatches(acor: readonly string[], originator: string): boolean {
   for (const entry of acor) {
     if (entry === 'all' || entry === '*' || entry === originator) return true;
     if (entry.endsWith('*') && originator.startsWith(entry.slice(0, -1))) return true;

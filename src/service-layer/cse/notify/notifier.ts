@@ -65,6 +65,21 @@ export class Notifier {
     await this.http.close();
   }
 
+  /**
+   * Cuts the notification channels of AEs whose access a policy change
+   * withdrew: a participant removed from a care episode must not keep an
+   * open channel (ISSUE-4 item 3, "open sessions cut"). The client may
+   * connect again; it then hears only what it is still subscribed to and
+   * admitted for.
+   */
+  cutChannels(aeis: readonly string[]): void {
+    for (const aei of aeis) {
+      const n = this.hub.disconnect(aei, 1008, 'access withdrawn');
+      if (n > 0)
+        this.opts.log.info({ aei, channels: n }, 'notification channel cut: access withdrawn');
+    }
+  }
+
   /** Rows committed by a procedure: deliver them now. */
   dispatch(rows: OutboxRow[]): void {
     if (rows.length > 0) this.dispatcher.enqueue(rows);

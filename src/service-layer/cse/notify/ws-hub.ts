@@ -122,6 +122,23 @@ export class WsHub {
     });
   }
 
+  /**
+   * Closes every open channel of an AE with `code` (1008, policy violation:
+   * RFC 6455 §7.4.1) and says how many there were. Notifications waiting for
+   * its acknowledgement stay pending in the outbox.
+   */
+  disconnect(aei: string, code: number, reason: string): number {
+    const set = this.sockets.get(aei);
+    if (!set) return 0;
+    const n = set.size;
+    for (const ws of set) {
+      ws.close(code, reason);
+      // A peer that does not answer the closing handshake is dropped all the same.
+      setTimeout(() => ws.terminate(), 2_000).unref();
+    }
+    return n;
+  }
+
   /** Replays an already delivered notification; no acknowledgement is awaited. */
   replay(aei: string, rqi: string, body: string, seq: number): void {
     for (const ws of this.sockets.get(aei) ?? []) ws.send(this.frame(aei, rqi, body, seq));

@@ -1,6 +1,8 @@
 import { m2mError, Rsc } from '../../../core/errors.js';
 import { validateAttributes } from '../model/attributes.js';
 import { toM2MTime } from '../model/time.js';
+import type { Privileges } from '../access/acp.js';
+import { withdrawnOriginators } from '../access/withdrawn.js';
 import { Op, Ty, TYPE_NAMES, type Resource } from '../model/types.js';
 import { resourceStore } from '../store/resource-store.js';
 import { Net } from '../notify/events.js';
@@ -57,6 +59,11 @@ export async function update(ctx: CseContext, req: M2MRequest): Promise<M2MRespo
     }
     await changes.event(tx, next.ri, { net: Net.UPDATE, resource: next, modified });
   });
+  // A policy that no longer admits an AE ends its open notification channel (docs/episodes.md).
+  if (resource.ty === Ty.ACP)
+    ctx.notifier.cutChannels(
+      withdrawnOriginators(resource.attrs.pv as Privileges, next.attrs.pv as Privileges),
+    );
   if (rcn === Rcn.NOTHING) return { rsc: Rsc.UPDATED };
   if (rcn === Rcn.MODIFIED_ATTRIBUTES)
     return { rsc: Rsc.UPDATED, pc: { [TYPE_NAMES[resource.ty]]: modified } };

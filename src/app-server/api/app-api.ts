@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { bearerAuth, type Authenticate } from './auth.js';
+import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
+import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
+import { apiErrorHandler } from './errors.js';
+import { strictValidator } from './strict.js';
+
+export interface AppApiOptions {
+  authenticate: Authenticate;
+  caregiver: CaregiverApiOptions;
+  episodes: EpisodeApiOptions;
+}
+
+/**
+ * The application server's /app API, one routing table:
+ *
+ *     GET    /app/me                                caregiver-routes.ts
+ *     POST   /app/devices                           caregiver-routes.ts
+ *     POST   /app/keys                              caregiver-routes.ts
+ *     POST   /app/subscriptions                     caregiver-routes.ts
+ *     GET    /app/episodes/:pt                      episode-routes.ts
+ *     POST   /app/episodes/:pt/participants         episode-routes.ts
+ *     DELETE /app/episodes/:pt/participants/:user   episode-routes.ts
+ *
+ * Every route needs a bearer token (`authenticate` decides whose it is),
+ * every input is checked strictly, every error is `{ error, message }`.
+ */
+export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise<void> {
+  app.setValidatorCompiler(strictValidator);
+  app.addHook('onRequest', bearerAuth(opts.authenticate));
+  app.setErrorHandler(apiErrorHandler(app));
+  await app.register(caregiverRoutes, opts.caregiver);
+  await app.register(episodeRoutes, opts.episodes);
+}
