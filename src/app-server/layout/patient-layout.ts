@@ -46,7 +46,7 @@ const KEEP = { inbox: 10_000, versions: 5_000 } as const;
 /**
  * Creates (idempotently) a patient's containers and the application
  * server's subscription to the inbox, and brings their access control
- * policies up to the current care team. The inbox admits creates from the patient's gateway only; container rl-k and
+ * policies up to the current care team. The inbox admits creates from the patient's active gateways only; container rl-k and
  * alert-k admit retrieve/discover/notify for care-team members whose AL
  * reaches k, and nothing for anyone else (deny by default). Returns the
  * inbox's resource id.
@@ -55,7 +55,7 @@ export async function provisionPatient(
   app: M2MClient,
   cseRn: string,
   pt: string,
-  gatewayDev: string,
+  gatewayDevs: readonly string[],
   team: CareTeamMember[],
 ): Promise<string> {
   const paths = patientPaths(cseRn, pt);
@@ -63,11 +63,7 @@ export async function provisionPatient(
   const appRule = { acor: [APP_AE.origin], acop: ALL };
   await app.ensure(aePath, Ty.CONTAINER, 'm2m:cnt', { rn: pt });
 
-  const inboxAcp = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
-    rn: `acp-${pt}-inbox`,
-    pv: { acr: [appRule, { acor: [gatewayAe(gatewayDev)], acop: OP.create }] },
-    pvs: { acr: [appRule] },
-  });
+  const inboxAcp = await setInboxWriters(app, cseRn, pt, gatewayDevs);
   const inboxRi = await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
     rn: 'inbox',
     mni: KEEP.inbox,
@@ -102,4 +98,28 @@ export async function provisionPatient(
       });
   }
   return inboxRi;
+}
+
+/**
+ * Brings the ACP of a patient's inbox up to the given gateways (creates
+ * only), e.g. when a gateway is onboarded or revoked; returns the ACP's
+ * resource id.
+ */
+export function setInboxWriters(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  gatewayDevs: readonly string[],
+): Promise<string> {
+  const appRule = { acor: [APP_AE.origin], acop: ALL };
+  return app.upsert(`/${cseRn}/${APP_AE.rn}`, Ty.ACP, 'm2m:acp', {
+    rn: `acp-${pt}-inbox`,
+    pv: {
+      acr: [
+        appRule,
+        ...(gatewayDevs.length ? [{ acor: gatewayDevs.map(gatewayAe), acop: OP.create }] : []),
+      ],
+    },
+    pvs: { acr: [appRule] },
+  });
 }
