@@ -182,6 +182,12 @@ describe('device onboarding over HTTPS with mutual TLS', () => {
     expect(borrowed.body['m2m:dbg']).toMatch(
       new RegExp(`names device ${second.dev}, not ${first.dev}`),
     );
+    // A gateway registered directly with the application server (no onboarding) may not write.
+    await app.gateways.register('gw-legacy', PT, first.deviceKey.publicRaw);
+    const legacy = await client('Cgw-legacy').request('GET', inbox());
+    expect(legacy.rsc).toBe(4103);
+    expect(legacy.body['m2m:dbg']).toMatch(/gateways must be onboarded/);
+    await app.gateways.revoke('gw-legacy');
     // A made-up device id that looks minted is refused too.
     const unknown = await client('Cgw-aaaaaaaaaaaa', first.clientCert).request('GET', inbox());
     expect(unknown.rsc).toBe(4103);

@@ -87,9 +87,13 @@ export async function openPlatformDevices(config: Config, log: Logger): Promise<
   return {
     onboarding,
     ca,
+    // With TLS on, every gateway originator must be an onboarded device with its certificate;
+    // without TLS (tests, behind a proxy) gateways registered directly still write.
     authenticateOriginator: async ({ originator, certificate }) => {
       const dev = DEVICE_ORIGINATOR.exec(originator)?.[1];
-      return dev === undefined ? undefined : onboarding.checkDevice(dev, certificate);
+      return dev === undefined
+        ? undefined
+        : onboarding.checkDevice(dev, certificate, { onboardedOnly: config.tls.enabled });
     },
     async mount(fastify, server) {
       appServer = server;

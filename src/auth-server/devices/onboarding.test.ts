@@ -246,8 +246,11 @@ describe.each(databaseTargets())('device onboarding store on $name', (target) =>
     expect(await s.checkDevice('gw-zzzzzzzzzzzz', { authorized: true, raw: a.raw })).toMatch(
       /not known/,
     );
-    // Not a device: not this check's business.
-    expect(await s.checkDevice('nurse', undefined)).toBeUndefined();
+    // Not a device: not this check's business, unless only onboarded devices may write.
+    expect(await s.checkDevice('gw-0001', undefined)).toBeUndefined();
+    expect(await s.checkDevice('gw-0001', undefined, { onboardedOnly: true })).toMatch(
+      /not known to the platform/,
+    );
     clock += 91 * 86_400_000;
     expect(await s.checkDevice(a.dev, { authorized: true, raw: a.raw })).toMatch(/not valid now/);
   });

@@ -160,15 +160,20 @@ export class DeviceOnboarding {
    * (revocation takes effect at the next one, not the next handshake):
    * undefined if `dev` is not a device at all (other originators are not
    * this check's business) or if it presented its current, valid,
-   * unrevoked certificate; otherwise why it is refused.
+   * unrevoked certificate; otherwise why it is refused. `onboardedOnly`
+   * refuses a device the authorization server does not know even if its id
+   * is not one it mints (gateways registered directly, before onboarding).
    */
   async checkDevice(
     dev: string,
     cert: PresentedCertificate | undefined,
+    opts: { onboardedOnly?: boolean } = {},
   ): Promise<string | undefined> {
     const row = await this.registry.get(dev);
     if (!row)
-      return MINTED_DEVICE_ID.test(dev) ? `device ${dev} is not known to the platform` : undefined;
+      return opts.onboardedOnly || MINTED_DEVICE_ID.test(dev)
+        ? `device ${dev} is not known to the platform (gateways must be onboarded)`
+        : undefined;
     if (!cert) return `device ${dev} must present its device certificate (mutual TLS)`;
     const facts = this.presented.facts(cert);
     if (!facts) return 'the client certificate is not one issued by the device CA';
