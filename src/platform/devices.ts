@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Config } from '../core/config/index.js';
 import type { Database } from '../core/db/index.js';
 import { Rsc, TutelaError } from '../core/errors.js';
@@ -12,7 +13,12 @@ import {
   type AuthorizeDevices,
   type DeviceCa,
 } from '../auth-server/devices/index.js';
-import { openAuthDatabase, type AuthTables } from '../auth-server/store/index.js';
+import {
+  deviceDb,
+  openAuthDatabase,
+  type AuthTables,
+  type DeviceTables,
+} from '../auth-server/store/index.js';
 import type { AuthenticateOriginator } from '../service-layer/cse/index.js';
 
 /** Device onboarding as the embedded platform runs it. */
@@ -58,16 +64,30 @@ export function directoryAuthorizer(appServer: AppServer): AuthorizeDevices {
  * client certificates. Enrolment and revocation go to the application
  * server given to `mount`.
  */
-export async function openPlatformDevices(config: Config, log: Logger): Promise<PlatformDevices> {
+export async function openPlatformDevices<DB extends DeviceTables = AuthTables>(
+  config: Config,
+  log: Logger,
+  opts: {
+    /**
+     * The authorization server's database when the platform opens it once for the whole zone
+     * (migrated with `deviceMigrations` among others); it stays open on close. Absent: the
+     * device tables' own `auth` database is opened here.
+     */
+    database?: { db: Kysely<DB> };
+  } = {},
+): Promise<PlatformDevices> {
   const ca = await ensureDeviceCa(join(config.dataDir, 'devices'));
-  const database: Database<AuthTables> = await openAuthDatabase(config);
+  const own: Database<AuthTables> | undefined = opts.database
+    ? undefined
+    : await openAuthDatabase(config);
+  const db = opts.database ? deviceDb(opts.database.db) : own!.db;
   let appServer: AppServer | undefined;
   const app = () => {
     if (!appServer) throw new Error('device onboarding is not mounted');
     return appServer;
   };
   const onboarding = new DeviceOnboarding({
-    db: database.db,
+    db,
     ca,
     certDays: config.devices.certDays,
     log,
@@ -103,6 +123,8 @@ export async function openPlatformDevices(config: Config, log: Logger): Promise<
         authorize: directoryAuthorizer(server),
       });
     },
-    close: () => database.close(),
+    close: async () => {
+      await own?.close();
+    },
   };
 }

@@ -26,3 +26,13 @@ export function openAuthDatabase<DB extends DeviceTables = AuthTables>(
     migrations,
   });
 }
+
+/**
+ * The device tables' view of a database that holds them among others (one
+ * `auth` database with the identity tables): Kysely<DB> is not assignable to
+ * Kysely<DeviceTables> even when DB has every device table, and the device
+ * code only ever names its own tables, so this view is sound.
+ */
+export function deviceDb<DB extends DeviceTables>(db: Kysely<DB>): DeviceDb {
+  return db as unknown as DeviceDb;
+}
