@@ -52,6 +52,7 @@ describe('the demo ward, watched as four people', () => {
       ca: platform.ca,
       caFile: platform.caFile,
       tls: platform.tls,
+      devices: platform.devices,
       log,
     });
     ward.startEpisode('pt-0002', 'sepsis', 0);
@@ -133,6 +134,24 @@ describe('the demo ward, watched as four people', () => {
     const theirs = await platform.appServer!.episodes.participationsOf('patient-0002');
     expect(theirs.map((p) => p.pt)).toEqual(['pt-0002']);
   }, 60_000);
+
+  it('onboards each gateway with a claim code and a device certificate (TLS on)', async () => {
+    for (const pt of ['pt-0001', 'pt-0002']) {
+      const devices = await platform.devices!.onboarding.list(pt);
+      expect(devices).toEqual([expect.objectContaining({ pt, status: 'active' })]);
+      expect(devices[0]!.dev).toMatch(/^gw-[a-z2-7]{12}$/);
+      expect(statSync(join(dataDir, 'demo', 'gateways', pt, 'tls-key.pem')).mode & 0o777).toBe(
+        0o600,
+      );
+      // Its readings arrive: the application server accepted some from that device.
+      const seq = await platform
+        .appServer!.database.db.selectFrom('reading_seq')
+        .select('last_seq')
+        .where('dev', '=', devices[0]!.dev)
+        .executeTakeFirst();
+      expect(seq?.last_seq).toBeGreaterThan(0);
+    }
+  });
 
   it('leaves no health data in clear in any file, database row or log line', async () => {
     const needles = [...NOTES, 'Observation', 'loinc', 'beats/minute', 'valueQuantity'];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config/index.js';
 import { openDatabase, type Database } from '../core/db/index.js';
+import { Rsc, TutelaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { M2MClient } from '../core/m2m/index.js';
 import type { HpkeKeyPair } from '../crypto/hpke.js';
@@ -15,7 +16,12 @@ import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
 import { CareEpisodes, EpisodeStore } from './episodes/index.js';
 import { Keyring, loadMasterKey } from './keyring/index.js';
-import { APP_AE, provisionPatient } from './layout/patient-layout.js';
+import {
+  APP_AE,
+  patientPaths,
+  provisionPatient,
+  setInboxWriters,
+} from './layout/patient-layout.js';
 import { MonitoringPipeline } from './pipeline/pipeline.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { appMigrations, type AppTables } from './store/index.js';
@@ -33,7 +39,8 @@ export interface AppServerOptions {
 
 export interface PatientSetup {
   pt: string;
-  gateway: { dev: string; publicKey: Uint8Array };
+  /** A gateway registered directly (plain-HTTP demo, tests); onboarded ones come through enrolGateway. */
+  gateway?: { dev: string; publicKey: Uint8Array } | undefined;
   /** The patient's own user id, made a participant of their episode when it has no patient yet. */
   patient?: string;
   /** Who else joins the episode (user ids), with their role's default AL, unless they ever took part. */
@@ -187,17 +194,71 @@ export class AppServer {
       .execute();
     // The patient's keys exist from the start (currentEpoch makes them on first use).
     await this.keyring.currentEpoch(p.pt);
-    await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
+    if (p.gateway) await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
     await this.episodes.open(p.pt, { patient: p.patient, team: p.team });
     const inboxRi = await provisionPatient(
       this.cseClient,
       this.opts.config.cse.rn,
       p.pt,
-      p.gateway.dev,
+      await this.gateways.activeFor(p.pt),
       await this.episodes.readers(p.pt),
     );
     await db.updateTable('patients').set({ inbox_ri: inboxRi }).where('pt', '=', p.pt).execute();
     this.inboxes.set(inboxRi, p.pt);
+  }
+
+  /**
+   * Enrols an onboarded gateway (device onboarding, authorization server):
+   * its HPKE key for the patient, and a place among the inbox's writers.
+   */
+  async enrolGateway(dev: string, pt: string, publicKey: Uint8Array): Promise<{ inbox: string }> {
+    const patient = await this.database.db
+      .selectFrom('patients')
+      .select('pt')
+      .where('pt', '=', pt)
+      .executeTakeFirst();
+    if (!patient)
+      throw new TutelaError('unknown_patient', Rsc.NOT_FOUND, `no patient ${pt} is monitored`);
+    await this.gateways.register(dev, pt, publicKey);
+    await setInboxWriters(
+      this.cseClient,
+      this.opts.config.cse.rn,
+      pt,
+      await this.gateways.activeFor(pt),
+    );
+    await this.audit.record({ actor: dev, action: 'device_enrolled', pt, outcome: 'ok' });
+    return { inbox: patientPaths(this.opts.config.cse.rn, pt).inbox };
+  }
+
+  /**
+   * Stops accepting a revoked gateway's readings (refused as
+   * `revoked_device`) and takes it off the inbox's writers.
+   */
+  async revokeGateway(dev: string, by: string): Promise<void> {
+    const row = await this.database.db
+      .selectFrom('gateways')
+      .select('pt')
+      .where('dev', '=', dev)
+      .executeTakeFirst();
+    await this.gateways.revoke(dev);
+    await this.audit.record({
+      actor: by,
+      action: 'device_revoked',
+      ...(row ? { pt: row.pt } : {}),
+      outcome: 'ok',
+      detail: `revoked_device: ${dev}`,
+    });
+    // The CSE already refuses the device (its certificate is checked per request) and the
+    // pipeline its readings; the ACP follows, and a failure here is only logged.
+    if (row)
+      await setInboxWriters(
+        this.cseClient,
+        this.opts.config.cse.rn,
+        row.pt,
+        await this.gateways.activeFor(row.pt),
+      ).catch((err: unknown) =>
+        this.opts.log.warn({ err, dev }, 'inbox ACP not updated after revocation'),
+      );
   }
 
   /** Closes its CSE client and database; a second call does nothing. */

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
         ca: platform.ca,
         caFile: platform.caFile,
         tls: platform.tls,
+        devices: platform.devices,
         log,
       });
     } catch (err) {

@@ -8,6 +8,7 @@ import type { Database } from '../core/db/index.js';
 import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
+import { openPlatformDevices, type PlatformDevices } from './devices.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -20,6 +21,8 @@ export interface Platform {
   cse: Cse;
   /** The e-health application server (pipeline, keyring, caregiver API), unless app.enabled is off. */
   appServer: AppServer | undefined;
+  /** Device onboarding (/auth/devices, the device CA), with the application server. */
+  devices: PlatformDevices | undefined;
   app: FastifyInstance;
   databaseLocation: string;
   close(): Promise<void>;
@@ -49,20 +52,36 @@ async function loadTls(config: Config) {
  */
 export async function startPlatform(config: Config, log: Logger): Promise<Platform> {
   const tls = await loadTls(config);
+  // Before the server exists: it must trust the device CA for client certificates.
+  const devices = config.app.enabled ? await openPlatformDevices(config, log) : undefined;
   const app = Fastify({
-    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
+    ...(tls
+      ? {
+          https: {
+            key: tls.key,
+            cert: tls.cert,
+            // Mutual TLS for gateways: a client certificate is asked for, not required (people's
+            // clients have none); the CSE checks a device's on every request.
+            ...(devices
+              ? { ca: devices.ca.certPem, requestCert: true, rejectUnauthorized: false }
+              : {}),
+          },
+        }
+      : {}),
     logger: false,
     bodyLimit: config.cse.maxBodyBytes,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
-  const database = await openCseDatabase(config);
+  let database: Database<CseTables> | undefined;
   try {
-    return await serve(config, log, tls, app, database);
+    database = await openCseDatabase(config);
+    return await serve(config, log, tls, app, database, devices);
   } catch (err) {
     // A start that fails half-way leaves nothing open: no port, no database, no worker.
     await app.close().catch(() => undefined);
-    await database.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    await devices?.close().catch(() => undefined);
     throw err;
   }
 }
@@ -73,6 +92,7 @@ async function serve(
   tls: Awaited<ReturnType<typeof loadTls>>,
   app: FastifyInstance,
   database: Database<CseTables>,
+  devices: PlatformDevices | undefined,
 ): Promise<Platform> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let url = `${tls ? 'https' : 'http'}://${hostForUrl}:${config.port}`;
@@ -82,6 +102,7 @@ async function serve(
     log,
     poa: [url],
     ...(tls ? { notifyCa: tls.ca } : {}),
+    ...(devices ? { authenticateOriginator: devices.authenticateOriginator } : {}),
   });
 
   app.get('/healthz', async (_req, reply) => {
@@ -94,6 +115,7 @@ async function serve(
   });
   await cse.register(app);
   const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
+  if (appServer && devices) await devices.mount(app, appServer);
   app.server.on('upgrade', (req, socket, head) => {
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -117,6 +139,7 @@ async function serve(
     ...(tls ? { ca: tls.ca, caFile: tls.caFile, tls: { key: tls.key, cert: tls.cert } } : {}),
     cse,
     appServer,
+    devices,
     app,
     databaseLocation: database.location,
     async close() {
@@ -124,6 +147,7 @@ async function serve(
       await cse.close();
       await app.close();
       await appServer?.close();
+      await devices?.close();
       await database.close();
     },
   };

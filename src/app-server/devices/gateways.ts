@@ -51,6 +51,28 @@ export class GatewayRegistry {
     this.keys.delete(dev);
   }
 
+  /** Whether this gateway was registered and then revoked (its readings are refused as `revoked_device`). */
+  async isRevoked(dev: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('gateways')
+      .select('revoked_at')
+      .where('dev', '=', dev)
+      .executeTakeFirst();
+    return row !== undefined && row.revoked_at !== null;
+  }
+
+  /** The patient's gateways that are not revoked: who may write to the inbox. */
+  async activeFor(pt: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('gateways')
+      .select('dev')
+      .where('pt', '=', pt)
+      .where('revoked_at', 'is', null)
+      .orderBy('dev')
+      .execute();
+    return rows.map((r) => r.dev);
+  }
+
   /** The gateway, if registered and not revoked. */
   async find(dev: string): Promise<RegisteredGateway | undefined> {
     const cached = this.keys.get(dev);

@@ -50,28 +50,23 @@ const KEEP = { inbox: 10_000, versions: 5_000 } as const;
  * Creates (idempotently) a patient's containers and the application
  * server's subscription to the inbox, and brings their access control
  * policies up to the episode's current participants (`readers`). The inbox
- * admits creates from the patient's gateway only; containers rl-k and
- * alert-k admit retrieve/discover/notify for participants whose AL reaches
- * k, and nothing for anyone else (deny by default). Returns the inbox's
- * resource id.
+ * admits creates from the patient's active gateways only; containers rl-k
+ * and alert-k admit retrieve/discover/notify for participants whose AL
+ * reaches k, and nothing for anyone else (deny by default). Returns the
+ * inbox's resource id.
  */
 export async function provisionPatient(
   app: M2MClient,
   cseRn: string,
   pt: string,
-  gatewayDev: string,
+  gatewayDevs: readonly string[],
   readers: Reader[],
 ): Promise<string> {
   const paths = patientPaths(cseRn, pt);
   const aePath = `/${cseRn}/${APP_AE.rn}`;
-  const appRule = { acor: [APP_AE.origin], acop: ALL };
   await app.ensure(aePath, Ty.CONTAINER, 'm2m:cnt', { rn: pt });
 
-  const inboxAcp = await app.upsert(aePath, Ty.ACP, 'm2m:acp', {
-    rn: `acp-${pt}-inbox`,
-    pv: { acr: [appRule, { acor: [gatewayAe(gatewayDev)], acop: OP.create }] },
-    pvs: { acr: [appRule] },
-  });
+  const inboxAcp = await setInboxWriters(app, cseRn, pt, gatewayDevs);
   const inboxRi = await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
     rn: 'inbox',
     mni: KEEP.inbox,
@@ -146,4 +141,28 @@ export async function deleteSubscriptions(
     (c) => `${c}/sub-${userId}`,
   );
   await Promise.all(targets.map((t) => app.expect([Rsc.DELETED, Rsc.NOT_FOUND], 'DELETE', t)));
+}
+
+/**
+ * Brings the ACP of a patient's inbox up to the given gateways (creates
+ * only), e.g. when a gateway is onboarded or revoked; returns the ACP's
+ * resource id.
+ */
+export function setInboxWriters(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  gatewayDevs: readonly string[],
+): Promise<string> {
+  const appRule = { acor: [APP_AE.origin], acop: ALL };
+  return app.upsert(`/${cseRn}/${APP_AE.rn}`, Ty.ACP, 'm2m:acp', {
+    rn: `acp-${pt}-inbox`,
+    pv: {
+      acr: [
+        appRule,
+        ...(gatewayDevs.length ? [{ acor: gatewayDevs.map(gatewayAe), acop: OP.create }] : []),
+      ],
+    },
+    pvs: { acr: [appRule] },
+  });
 }

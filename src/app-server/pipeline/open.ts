@@ -9,7 +9,8 @@ import type { GatewayRegistry } from '../devices/gateways.js';
 export type RejectReason =
   | 'malformed' // not a sealed reading envelope
   | 'wrong_recipient' // sealed to another application server key
-  | 'unknown_device' // no such gateway, or revoked
+  | 'unknown_device' // no such gateway
+  | 'revoked_device' // the gateway was revoked (device onboarding): nothing from it is accepted
   | 'foreign_device' // the gateway serves another patient than this inbox
   | 'tampered' // HPKE refused it: changed, or sealed by another key
   | 'bad_content' // authentic, but not a valid reading batch
@@ -61,7 +62,10 @@ export async function openInboxReading(con: unknown, ctx: OpenContext): Promise<
   if (envelope.kid !== ctx.appKey.kid)
     return reject('wrong_recipient', `sealed to key ${envelope.kid}`, dev);
   const gateway = await ctx.gateways.find(dev);
-  if (!gateway) return reject('unknown_device', `gateway ${dev} is not registered`, dev);
+  if (!gateway)
+    return (await ctx.gateways.isRevoked(dev))
+      ? reject('revoked_device', `gateway ${dev} has been revoked`, dev)
+      : reject('unknown_device', `gateway ${dev} is not registered`, dev);
   if (gateway.pt !== ctx.pt || envelope.pt !== ctx.pt)
     return reject('foreign_device', `gateway ${dev} does not serve this patient`, dev);
 

@@ -80,6 +80,13 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    devices: Type.Object(
+      {
+        // Validity of the device certificates the device CA issues at onboarding (days).
+        certDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+      },
+      { default: {} },
+    ),
     demo: Type.Object(
       {
         // The simulated ward of `npm start`: patients, their Things and gateways.

@@ -61,3 +61,30 @@ describe.each(databaseTargets())('database on $name', (target) => {
     expect(await db.selectFrom('note').selectAll().execute()).toEqual([]);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('migrations on PostgreSQL among other schemas', () => {
+  it('migrate while other schemas are made and dropped all the time (sibling runs)', async () => {
+    const url = process.env.DATABASE_URL!;
+    const target = { name: 'postgres' as const, url };
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const other = await openTestDatabase<Tables>(target, { zone: `churn${i % 3}`, migrations });
+        await other.cleanup();
+      }
+    })();
+    try {
+      for (let round = 0; round < 4; round++) {
+        const opened = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            openTestDatabase<Tables>(target, { zone: 'mig', migrations }),
+          ),
+        );
+        await Promise.all(opened.map((d) => d.cleanup()));
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  }, 60_000);
+});

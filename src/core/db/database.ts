@@ -61,16 +61,34 @@ async function migrate<DB>(
   schema: string | undefined,
 ): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const { error, results } = await new Migrator({
+  const migrator = new Migrator({
     db,
     provider,
     // Kysely looks for its own tables across every schema unless told which one is ours.
     ...(schema ? { migrationTableSchema: schema } : {}),
-  }).migrateToLatest();
+  });
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's introspection still lists the tables of every schema; a schema that
+  // another process drops meanwhile (a sibling test run, a tenant removed) fails
+  // that listing with 3F000 although ours is untouched. Nothing ran: try again.
+  for (let i = 0; i < 5 && error && isForeignSchemaGone(error, schema); i++) {
+    await new Promise((r) => setTimeout(r, 20 * (i + 1)));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function isForeignSchemaGone(error: unknown, schema: string | undefined): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return (
+    schema !== undefined &&
+    e.code === '3F000' &&
+    typeof e.message === 'string' &&
+    !e.message.includes(`"${schema}"`)
+  );
 }
 
 /** Column type of an auto-incremented 64-bit key in each dialect. */

@@ -9,6 +9,8 @@ export interface M2MClientOptions {
   origin: string;
   /** Extra CA (PEM) to trust, e.g. the platform's local CA. */
   ca?: string | undefined;
+  /** A client certificate and its key (PEM) for mutual TLS: how an onboarded gateway authenticates. */
+  clientCert?: { key: string; cert: string } | undefined;
   timeoutMs?: number;
 }
 
@@ -36,7 +38,10 @@ export class M2MClient {
       keepAliveTimeout: 30_000,
       headersTimeout: opts.timeoutMs ?? 10_000,
       bodyTimeout: opts.timeoutMs ?? 10_000,
-      ...(opts.ca ? { connect: { ca: opts.ca } } : {}),
+      connect: {
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(opts.clientCert ? { key: opts.clientCert.key, cert: opts.clientCert.cert } : {}),
+      },
     });
   }
 

@@ -14,6 +14,8 @@ import {
   type DemoCredentials,
 } from '../../clients/cli/credentials.js';
 import { Gateway } from '../../patient-side/gateway/gateway.js';
+import { loadOnboarded, onboard, type Onboarded } from '../../patient-side/gateway/onboard.js';
+import type { PlatformDevices } from '../devices.js';
 import { Spool } from '../../patient-side/gateway/spool.js';
 import { observeChanges } from '../../patient-side/gateway/observe.js';
 import {
@@ -81,6 +83,8 @@ export interface WardOptions {
   ca?: string | undefined;
   caFile?: string | undefined;
   tls?: { key: string; cert: string } | undefined;
+  /** Device onboarding: with TLS on, each gateway is claimed with a one-time code and uses its certificate. */
+  devices?: PlatformDevices | undefined;
   log: Logger;
 }
 
@@ -123,18 +127,15 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
   const closers: Array<() => Promise<void>> = [];
   try {
     for (const [i, s] of sims.entries()) {
-      const dev = `gw-${s.pt.slice(3)}`;
-      const dir = join(config.dataDir, 'demo', 'gateways', dev);
-      const deviceKey = await loadOrCreateKeyFile(join(dir, 'device.key'));
-      await appServer.provision({
-        pt: s.pt,
-        gateway: { dev, publicKey: deviceKey.publicRaw },
-        patient: patientUser(s.pt),
-        team: DEMO_PEOPLE.map((p) => p.id),
-      });
+      const { dev, dir, deviceKey, clientCert } = await demoGateway(o, s.pt);
       const consumer = new ThingConsumer({ token: s.token, ca: o.ca, allowInsecureHttp: !o.tls });
       const devices = await consumer.discover(`${things.url}/things`);
-      const cse = new M2MClient({ baseUrl: o.platformUrl, origin: gatewayAe(dev), ca: o.ca });
+      const cse = new M2MClient({
+        baseUrl: o.platformUrl,
+        origin: gatewayAe(dev),
+        ca: o.ca,
+        clientCert,
+      });
       closers.push(
         () => consumer.close(),
         () => cse.close(),
@@ -193,6 +194,52 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
       await things.close();
     },
   };
+}
+
+/**
+ * A demo patient's gateway, provisioned with the patient. With TLS and
+ * device onboarding it is claimed as a real one would be: a one-time code,
+ * key pairs made in its own folder, a device certificate for mutual TLS
+ * (claimed again only if its certificate was revoked or nears expiry).
+ * Without TLS (tests, behind a proxy) its key is registered directly.
+ */
+async function demoGateway(
+  o: WardOptions,
+  pt: string,
+): Promise<{
+  dev: string;
+  dir: string;
+  deviceKey: Onboarded['deviceKey'];
+  clientCert?: Onboarded['clientCert'];
+}> {
+  const { config, appServer } = o;
+  const team = DEMO_PEOPLE.map((p) => p.id);
+  const legacy = `gw-${pt.slice(3)}`;
+  if (!o.tls || !o.devices) {
+    const dir = join(config.dataDir, 'demo', 'gateways', legacy);
+    const deviceKey = await loadOrCreateKeyFile(join(dir, 'device.key'));
+    await appServer.provision({
+      pt,
+      gateway: { dev: legacy, publicKey: deviceKey.publicRaw },
+      patient: patientUser(pt),
+      team,
+    });
+    return { dev: legacy, dir, deviceKey };
+  }
+  await appServer.provision({ pt, patient: patientUser(pt), team });
+  // A gateway registered directly by an earlier version has no certificate: it may write no more.
+  if (await appServer.gateways.find(legacy)) await appServer.revokeGateway(legacy, 'demo');
+  const dir = join(config.dataDir, 'demo', 'gateways', pt);
+  let gw = await loadOnboarded(dir);
+  if (gw) {
+    const row = await o.devices.onboarding.registry.get(gw.dev);
+    if (!row || row.status !== 'active' || row.not_after < Date.now() + 86_400_000) gw = undefined;
+  }
+  if (!gw) {
+    const { code } = await o.devices.onboarding.createClaimCode(pt, 'demo');
+    gw = await onboard({ platformUrl: o.platformUrl, code, ca: o.ca, dir });
+  }
+  return { dev: gw.dev, dir, deviceKey: gw.deviceKey, clientCert: gw.clientCert };
 }
 
 /**

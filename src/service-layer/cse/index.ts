@@ -5,6 +5,7 @@ import type { Config } from '../../core/config/index.js';
 import { openDatabase, type Database } from '../../core/db/index.js';
 import type { Logger } from '../../core/log.js';
 import { AccessControl } from './access/acp.js';
+import type { AuthenticateOriginator } from './access/originator-auth.js';
 import { ensureCseBase } from './bootstrap.js';
 import { startExpirySweeper } from './expiry.js';
 import { registerHttpBinding } from './http/binding.js';
@@ -15,6 +16,11 @@ import { cseMigrations } from './store/migrations.js';
 import type { CseTables } from './store/tables.js';
 
 export { WS_PATH, WS_PROTOCOL } from './notify/ws-hub.js';
+export type {
+  AuthenticateOriginator,
+  ClientCertificate,
+  OriginatorCheck,
+} from './access/originator-auth.js';
 export type { CseTables } from './store/tables.js';
 export { cseMigrations } from './store/migrations.js';
 
@@ -26,6 +32,8 @@ export interface CseOptions {
   poa?: string[];
   /** Extra CA (PEM) trusted for https notification targets. */
   notifyCa?: string;
+  /** Authenticates each request's originator (e.g. device certificates); none: X-M2M-Origin as given. */
+  authenticateOriginator?: AuthenticateOriginator;
   now?: () => number;
 }
 
@@ -64,6 +72,7 @@ export class Cse {
       writes: new WriteQueue(opts.database.db, c.groupCommitDelayMs),
       registrationAllowed: c.registrationAllowed,
       discoveryLimit: c.discoveryLimit,
+      authenticateOriginator: opts.authenticateOriginator,
       log: opts.log,
       now,
     };

@@ -6,6 +6,7 @@ import {
   TutelaError,
   httpStatusForRsc,
 } from '../../../core/errors.js';
+import { authenticateOriginator, clientCertificate } from '../access/originator-auth.js';
 import type { CseContext } from '../procedures/context.js';
 import { execute } from '../procedures/execute.js';
 import type { M2MResponse } from '../procedures/request.js';
@@ -67,8 +68,17 @@ export async function registerHttpBinding(
     scope.route({
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url: '/*',
-      handler: async (request, reply) =>
-        send(reply, request, await execute(ctx, requestFromHttp(request))),
+      handler: async (request, reply) => {
+        const req = requestFromHttp(request);
+        await authenticateOriginator(ctx.authenticateOriginator, {
+          originator: req.fr,
+          op: req.op,
+          to: req.to,
+          certificate: clientCertificate(request.raw.socket),
+          ip: req.ip,
+        });
+        return send(reply, request, await execute(ctx, req));
+      },
     });
   });
 }

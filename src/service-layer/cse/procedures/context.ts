@@ -1,5 +1,6 @@
 import type { Logger } from '../../../core/log.js';
 import type { AccessControl } from '../access/acp.js';
+import type { AuthenticateOriginator } from '../access/originator-auth.js';
 import type { CseDb } from '../store/resource-store.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { WriteQueue } from './write-queue.js';
@@ -16,6 +17,8 @@ export interface CseContext {
   writes: WriteQueue;
   registrationAllowed: string[];
   discoveryLimit: number;
+  /** Authenticates each request's originator before it runs (optional; see originator-auth.ts). */
+  authenticateOriginator?: AuthenticateOriginator | undefined;
   log: Logger;
   now: () => number;
 }
