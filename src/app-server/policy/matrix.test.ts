@@ -121,7 +121,8 @@ beforeAll(async () => {
   engine = await PolicyEngine.load();
 });
 
-describe('authorization matrix', () => {
+// Thousands of decisions: generous on a shared machine.
+describe('authorization matrix', { timeout: 180_000 }, () => {
   it(`reading versions and releasing keys: ${cells.length * CONFIDENTIALITY.length * 2} decisions, no leak either way`, () => {
     const wrong: string[] = [];
     for (const c of cells) {
