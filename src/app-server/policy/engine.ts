@@ -104,8 +104,8 @@ export class PolicyEngine {
     if (answer.type === 'failure') {
       return Object.freeze({
         allowed: false,
-        reasons: [],
-        errors: answer.errors.map((e) => e.message),
+        reasons: Object.freeze([]),
+        errors: Object.freeze(answer.errors.map((e) => e.message)),
       });
     }
     const { decision, diagnostics } = answer.response;
@@ -114,8 +114,8 @@ export class PolicyEngine {
     // a request through, so any error denies.
     return Object.freeze({
       allowed: decision === 'allow' && errors.length === 0,
-      reasons: [...diagnostics.reason].sort(),
-      errors,
+      reasons: Object.freeze([...diagnostics.reason].sort()),
+      errors: Object.freeze(errors),
     });
   }
 

@@ -136,7 +136,7 @@ export type PolicyRequest = Static<typeof RequestSchema>;
 
 /** The answer of the engine. `reasons` are the `@id`s of the policies that decided. */
 export interface PolicyDecision {
-  allowed: boolean;
-  reasons: string[];
-  errors: string[];
+  readonly allowed: boolean;
+  readonly reasons: readonly string[];
+  readonly errors: readonly string[];
 }
