@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DecisionCache } from './decision-cache.js';
-import { PolicyEngine, type PolicyContext, type PolicyPrincipal } from './index.js';
+import { PATIENT_SELF, PolicyEngine, type PolicyContext, type PolicyPrincipal } from './index.js';
 
 const doctor: PolicyPrincipal = { id: 'doctor-1', role: 'doctor', al: 'R', mfa: true };
 const inEpisode: PolicyContext = {
@@ -86,6 +86,31 @@ describe('PolicyEngine', () => {
     };
     expect(engine.readableLevel(responder, 'pt-1', ctx)).toBe('N');
     expect(engine.readableLevel(responder, 'pt-1', { ...ctx, openHighAlert: true })).toBe('R');
+  });
+
+  it('lets the patient, as PATIENT_SELF, read and manage everything of their own', () => {
+    const patient: PolicyPrincipal = { id: 'pt-user', role: 'patient', al: 'V', mfa: false };
+    const self: PolicyContext = { participant: PATIENT_SELF, purposeOfUse: 'TREAT' };
+    expect(engine.readableLevel(patient, 'pt-1', self)).toBe('V');
+    expect(engine.mayReleaseKey(patient, { pt: 'pt-1', rl: 'V', epoch: 0 }, self)).toBe(true);
+    expect(engine.mayViewEpisode(patient, 'pt-1', self)).toBe(true);
+    expect(engine.mayInvite(patient, 'pt-1', { user: 'n', role: 'nurse', al: 'N' }, self)).toBe(
+      true,
+    );
+    expect(engine.mayRemove(patient, 'pt-1', { user: 'pt-user', role: 'patient' }, self)).toBe(
+      false,
+    );
+    expect(engine.mayIssueCommand(patient, 'changeDose', { pt: 'pt-1' }, self)).toBe(false);
+  });
+
+  it('gives a break-the-glass holder the keys of earlier epochs too, up to R', () => {
+    const ctx: PolicyContext = { purposeOfUse: 'ETREAT', breakGlass: { active: true } };
+    expect(engine.mayReleaseKey(doctor, { pt: 'pt-1', rl: 'R', epoch: 0 }, ctx)).toBe(true);
+    expect(engine.mayReleaseKey(doctor, { pt: 'pt-1', rl: 'V', epoch: 0 }, ctx)).toBe(false);
+    expect(engine.mayReadAlerts(doctor, 'pt-1', ctx)).toBe(true);
+    expect(engine.mayReadAlerts(doctor, 'pt-1', { ...ctx, breakGlass: { active: false } })).toBe(
+      false,
+    );
   });
 
   it('caches decisions: the same request is answered without Cedar', () => {

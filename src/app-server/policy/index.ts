@@ -9,6 +9,7 @@ export { packageRoot, defaultPoliciesDir } from './loader.js';
 export {
   ACTIONS,
   COMMANDS,
+  PATIENT_SELF,
   POLICY_ROLES,
   PURPOSES,
   ContextSchema,

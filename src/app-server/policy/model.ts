@@ -89,6 +89,17 @@ export const ParticipantSchema = Type.Object(
 );
 export type PolicyParticipant = Static<typeof ParticipantSchema>;
 
+/**
+ * The patient's own place in their episode: a participant with role
+ * `patient`, AL V, all of their history, from the first epoch.
+ */
+export const PATIENT_SELF: PolicyParticipant = Object.freeze({
+  role: 'patient',
+  al: 'V',
+  history: true,
+  joinedEpoch: 0,
+});
+
 export const ResourceSchema = Type.Union([
   Type.Object({ kind: Type.Literal('version'), pt: Id, rl: Level }, strict),
   Type.Object({ kind: Type.Literal('alerts'), pt: Id }, strict),
