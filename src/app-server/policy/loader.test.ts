@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,23 @@ describe('loading the policies', () => {
     const engine = await PolicyEngine.load({ dir: copyWith(() => {}) });
     expect(engine.version).toBe('v1');
     expect(engine.policyIds).toContain('read.participant-al-reaches-rl');
+  });
+
+  it('gives every shipped policy a comment saying why, just above its @id', () => {
+    const dir = join(
+      defaultPoliciesDir(),
+      readFileSync(join(defaultPoliciesDir(), 'CURRENT'), 'utf8').trim(),
+    );
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.cedar'))) {
+      const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (!line.startsWith('@id(')) return;
+        // The comment block right above the annotation must start with "// Why:".
+        let k = i - 1;
+        while (k >= 0 && lines[k]!.startsWith('//') && !lines[k]!.startsWith('// Why:')) k--;
+        expect(lines[k] ?? '', `${file}: ${line}`).toMatch(/^\/\/ Why: /);
+      });
+    }
   });
 
   it('refuses a misspelt role (strict validation against the schema)', async () => {
