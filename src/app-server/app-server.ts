@@ -11,6 +11,7 @@ import { loadOrCreateKeyFile } from '../crypto/key-file.js';
 import { appApi } from './api/app-api.js';
 import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
+import { Access } from './access/access.js';
 import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
@@ -23,6 +24,7 @@ import {
   setInboxWriters,
 } from './layout/patient-layout.js';
 import { MonitoringPipeline } from './pipeline/pipeline.js';
+import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { appMigrations, type AppTables } from './store/index.js';
 
@@ -69,6 +71,7 @@ export class AppServer {
     readonly gateways: GatewayRegistry,
     readonly audit: AuditLog,
     readonly appKey: { kid: string; pair: HpkeKeyPair },
+    readonly access: Access,
     private readonly opts: AppServerOptions,
   ) {
     const file = opts.config.app.labelRules;
@@ -78,6 +81,7 @@ export class AppServer {
       directory,
       keyring,
       audit,
+      access,
       cse: () => this.cseClient,
       cseRn: opts.config.cse.rn,
       log: opts.log,
@@ -86,6 +90,8 @@ export class AppServer {
 
   static async create(app: FastifyInstance, opts: AppServerOptions): Promise<AppServer> {
     const { config } = opts;
+    // The policies first: a platform whose policies do not load must not start (policy_invalid).
+    const access = new Access(await PolicyEngine.load());
     const database = await openDatabase<AppTables>({
       zone: 'app',
       dataDir: config.dataDir,
@@ -110,6 +116,7 @@ export class AppServer {
         new GatewayRegistry(database.db),
         new AuditLog(database.db),
         { kid, pair },
+        access,
         opts,
       );
       server.mount(app);
@@ -140,6 +147,7 @@ export class AppServer {
       caregiver: {
         directory: this.directory,
         episodes: this.episodes,
+        access: this.access,
         keys: this.keyring,
         audit: this.audit,
         cse: () => this.cseClient,

@@ -4,12 +4,13 @@ import { Rsc, TutelaError } from '../../core/errors.js';
 import { M2MClient, Ty } from '../../core/m2m/index.js';
 import { importPublicKey, wrapKey } from '../../crypto/hpke.js';
 import { fromBase64url } from '../../crypto/encoding.js';
-import { CONFIDENTIALITY, visibleAt } from '../../protocol/levels.js';
+import { CONFIDENTIALITY } from '../../protocol/levels.js';
 import type { WrappedKey } from '../../protocol/envelope.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { Keyring } from '../keyring/keyring.js';
 import type { Directory } from '../directory/directory.js';
-import { mayReadHistory } from '../episodes/decide.js';
+import type { Access } from '../access/access.js';
+import { PURPOSES } from '../policy/index.js';
 import type { CareEpisodes } from '../episodes/episodes.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
 import { caller } from './auth.js';
@@ -17,6 +18,7 @@ import { caller } from './auth.js';
 export interface CaregiverApiOptions {
   directory: Pick<Directory, 'registerDevice' | 'deviceKey'>;
   episodes: Pick<CareEpisodes, 'participation' | 'participationsOf'>;
+  access: Access;
   keys: Pick<Keyring, 'dataKeyAt'>;
   audit: AuditLog;
   /** The application server's own client of the CSE (it creates subscriptions for people). */
@@ -30,12 +32,18 @@ const DeviceBody = Type.Object(
   { publicKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) },
   { additionalProperties: false },
 );
+/** HL7 PurposeOfUse; absent: the usual one of the caller's role (access/access.ts). */
+const Purpose = Type.Optional(Type.Union(PURPOSES.map((p) => Type.Literal(p))));
 const KeyBody = Type.Object(
-  { pt: ID, rl: RL, epoch: Type.Integer({ minimum: 1 }), device: ID },
+  { pt: ID, rl: RL, epoch: Type.Integer({ minimum: 1 }), device: ID, purposeOfUse: Purpose },
   { additionalProperties: false },
 );
 const SubscriptionBody = Type.Object(
-  { pt: ID, kind: Type.Union([Type.Literal('all'), Type.Literal('alerts')]) },
+  {
+    pt: ID,
+    kind: Type.Union([Type.Literal('all'), Type.Literal('alerts')]),
+    purposeOfUse: Purpose,
+  },
   { additionalProperties: false },
 );
 
@@ -50,11 +58,12 @@ const refuse = (code: string, msg: string) =>
  *     POST /app/keys            release a data key, HPKE-wrapped to one of my devices
  *     POST /app/subscriptions   subscribe my AE to a patient's version (or alert) container
  *
- * Mounted by api.ts behind the bearer-token hook. A key is released only
+ * Mounted by api.ts behind the bearer-token hook. What a caller may read is
+ * decided by the Cedar policies (access/, policies/): a key is released only
  * after the caller is authenticated, takes part in the patient's care
- * episode, has there an AL that reaches the RL asked for, asks for an epoch
- * from their joining on (or may read history), and names a device
- * registered to them; every release and refusal is audited.
+ * episode, the policies allow that RL and epoch for their AL, history and
+ * purpose of use, and the device named is registered to them; every release
+ * and refusal is audited with the deciding policies.
  */
 export async function caregiverRoutes(
   app: FastifyInstance,
@@ -69,9 +78,17 @@ export async function caregiverRoutes(
       al: user.al,
       ae: caregiverAe(user.id),
       // Role and AL per episode; no container for a participant who reads no version.
-      patients: episodes.map(({ pt, role, al }) => {
-        const p = patientPaths(opts.cseRn, pt);
-        return { pt, role, al, versions: al && p.rl(al), alerts: al && p.alert(al) };
+      patients: episodes.map((p) => {
+        const paths = patientPaths(opts.cseRn, p.pt);
+        const rl = opts.access.readableLevel(user, p.pt, p) ?? null;
+        const alerts = opts.access.decide(user, 'readAlerts', { kind: 'alerts', pt: p.pt }, p);
+        return {
+          pt: p.pt,
+          role: p.role,
+          al: p.al,
+          versions: rl && paths.rl(rl),
+          alerts: rl && alerts.allowed ? paths.alert(rl) : null,
+        };
       }),
     };
   });
@@ -106,18 +123,23 @@ export async function caregiverRoutes(
         await audit('refused', 'not in episode');
         throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
       }
-      if (p.al === null || !visibleAt(rl, p.al)) {
-        await audit('refused', `rl ${rl} above al ${p.al ?? 'none'}`);
+      const decision = opts.access.decide(user, 'releaseKey', { kind: 'version', pt, rl }, p, {
+        epoch,
+        purposeOfUse: req.body.purposeOfUse,
+      });
+      if (!decision.allowed) {
+        const why = decision.reasons.join(', ') || 'no policy permits it';
+        if (decision.reasons.includes('history.before-joining-needs-history')) {
+          await audit('refused', `epoch ${epoch} before joining at ${p.joinedEpoch} (${why})`);
+          throw refuse(
+            'history_not_allowed',
+            `epoch ${epoch} is from before you joined the care of ${pt} (epoch ${p.joinedEpoch})`,
+          );
+        }
+        await audit('refused', `rl ${rl} epoch ${epoch}: ${why}`);
         throw refuse(
           'level_not_allowed',
-          `your authorization level ${p.al ?? '(none)'} does not reach ${rl}`,
-        );
-      }
-      if (!mayReadHistory(p, epoch)) {
-        await audit('refused', `epoch ${epoch} before joining at ${p.joinedEpoch}`);
-        throw refuse(
-          'history_not_allowed',
-          `epoch ${epoch} is from before you joined the care of ${pt} (epoch ${p.joinedEpoch})`,
+          `the policies do not let you read ${rl} of ${pt} (your level there: ${p.al ?? 'none'})`,
         );
       }
       const deviceKey = await opts.directory.deviceKey(user.id, device);
@@ -148,10 +170,16 @@ export async function caregiverRoutes(
       const { pt, kind } = req.body;
       const p = await opts.episodes.participation(pt, user.id);
       if (!p) throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
-      if (p.al === null)
-        throw refuse('level_not_allowed', `as ${p.role} you read no version of ${pt}`);
+      const extra = { purposeOfUse: req.body.purposeOfUse };
+      const rl = opts.access.readableLevel(user, pt, p, extra);
+      if (!rl) throw refuse('level_not_allowed', `the policies let you read no version of ${pt}`);
+      if (
+        kind === 'alerts' &&
+        !opts.access.decide(user, 'readAlerts', { kind: 'alerts', pt }, p, extra).allowed
+      )
+        throw refuse('not_allowed', `the policies do not let you hear the alerts of ${pt}`);
       const paths = patientPaths(opts.cseRn, pt);
-      const container = kind === 'alerts' ? paths.alert(p.al) : paths.rl(p.al);
+      const container = kind === 'alerts' ? paths.alert(rl) : paths.rl(rl);
       const rn = `sub-${user.id}`;
       await opts.cse().ensure(container, Ty.SUBSCRIPTION, 'm2m:sub', {
         rn,
@@ -166,7 +194,7 @@ export async function caregiverRoutes(
         action: 'subscribe',
         pt,
         outcome: 'ok',
-        detail: `${kind} at ${p.al}`,
+        detail: `${kind} at ${rl}`,
       });
       return reply.code(201).send({ subscription: `${container}/${rn}`, container });
     },

@@ -128,7 +128,7 @@ describe.each(databaseTargets())('care episodes API ($name)', (target) => {
       [{ role: 'family' }, 400, 'bad_request'],
       [{ user: 'fam', role: 'doctor' }, 400, 'role_mismatch'],
       [{ user: 'fam', role: 'family', al: 'N' }, 400, 'level_not_allowed'],
-      [{ user: 'dpo', role: 'dpo', al: 'U' }, 400, 'level_not_allowed'],
+      [{ user: 'dpo', role: 'dpo', al: 'U' }, 403, 'not_allowed'],
       [{ user: 'ghost', role: 'family' }, 404, 'unknown_user'],
       [{ user: 'pat2', role: 'patient' }, 403, 'not_allowed'],
       [{ user: 'nur', role: 'nurse' }, 409, 'already_participant'],
@@ -192,21 +192,15 @@ describe.each(databaseTargets())('care episodes API ($name)', (target) => {
     expect((await key('nur2', before, 'M')).status).toBe(200);
     expect((await key('nur2', before, 'N')).status).toBe(403);
 
-    // A dpo may take part (to oversee) but reads no version at all.
-    const dpo = await invite('pat', { user: 'dpo', role: 'dpo' });
-    expect(dpo.body.participant).toMatchObject({ role: 'dpo', al: null, history: false });
-    expect(await key('dpo', joined, 'U')).toMatchObject({
+    // Platform staff oversee through the audit log, never as participants (policies/v1/episode.cedar).
+    expect(await invite('pat', { user: 'dpo', role: 'dpo' })).toMatchObject({
       status: 403,
-      body: { error: 'level_not_allowed' },
+      body: { error: 'not_allowed' },
     });
     expect((await cseAs('dpo').request('GET', paths.rl('U'))).rsc).toBe(
       Rsc.ORIGINATOR_HAS_NO_PRIVILEGE,
     );
-    const me = await call('dpo', 'GET', '/app/me');
-    expect(me.body).toMatchObject({
-      al: null,
-      patients: [{ pt: PT, role: 'dpo', al: null, versions: null, alerts: null }],
-    });
+    expect((await call('dpo', 'GET', '/app/me')).body).toMatchObject({ al: null, patients: [] });
     const audit = (await app.audit.recent(100, PT)).filter(
       (e) => e.action === 'episode.invite' && e.outcome === 'ok',
     );
@@ -235,7 +229,7 @@ describe.each(databaseTargets())('care episodes API ($name)', (target) => {
     const view = await call('pat', 'GET', `/app/episodes/${PT}`);
     const users = (view.body.participants as Array<{ user: string }>).map((p) => p.user);
     expect(users[0]).toBe('pat');
-    expect(users.slice(1).sort()).toEqual(['doc', 'dpo', 'nur']);
+    expect(users.slice(1).sort()).toEqual(['doc', 'nur']);
     // Invited again later: a new participation, from the new moment on.
     const back = await invite('pat', { user: 'fam', role: 'family' });
     expect(back.status).toBe(201);

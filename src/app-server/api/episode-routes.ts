@@ -40,7 +40,7 @@ const shown = (p: Participant) => ({
  *     POST   /app/episodes/:pt/participants         invite: access from now on
  *     DELETE /app/episodes/:pt/participants/:user   remove: everything revoked before the answer
  *
- * Who may do what is decided in episodes/decide.ts. A caller who takes no
+ * Who may do what is decided by the Cedar policies (access/, policies/). A caller who takes no
  * part in the episode gets 403 `not_in_episode` whether or not the patient
  * exists, so the API tells outsiders nothing about who is a patient.
  */

@@ -11,6 +11,8 @@ export interface User {
   role: Role;
   /** The AL that role gives by default; null: no clinical version (admin, dpo). */
   al: Confidentiality | null;
+  /** This sign-in passed a second factor (set by the authentication, never stored). */
+  mfa?: boolean;
 }
 
 /** How a role without AL is stored in `users.al` (NOT NULL since migration 0101). */

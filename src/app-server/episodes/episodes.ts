@@ -3,11 +3,12 @@ import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { Confidentiality } from '../../protocol/levels.js';
 import type { AuditLog } from '../audit/audit.js';
-import type { Directory } from '../directory/directory.js';
+import type { Directory, User } from '../directory/directory.js';
 import { defaultAl, type Role } from '../directory/roles.js';
 import type { Keyring } from '../keyring/keyring.js';
 import { deleteSubscriptions, upsertReaderAcps, type Reader } from '../layout/patient-layout.js';
-import { allowedLevels, historyByDefault, mayInvite, mayRemove, mayViewEpisode } from './decide.js';
+import type { Access } from '../access/access.js';
+import { allowedLevels, historyByDefault } from './defaults.js';
 import { PatientLocks } from './lock.js';
 import type { EpisodeStore, Participant, PendingRevocation } from './store.js';
 
@@ -16,6 +17,8 @@ export interface CareEpisodesOptions {
   directory: Pick<Directory, 'user'>;
   keyring: Pick<Keyring, 'rotate' | 'currentEpoch'>;
   audit: AuditLog;
+  /** The policy decision point: who may view the episode, invite, remove (policies/). */
+  access: Access;
   /** The application server's own client of the CSE (available once connected). */
   cse: () => M2MClient;
   cseRn: string;
@@ -109,9 +112,15 @@ export class CareEpisodes {
   }
 
   /** GET /app/episodes/:pt */
-  async view(pt: string, callerId: string): Promise<EpisodeView> {
+  async view(pt: string, caller: User | string): Promise<EpisodeView> {
+    const user = await this.who(caller);
+    const callerId = user?.id ?? String(caller);
     const own = await this.o.store.participant(pt, callerId);
-    if (!mayViewEpisode({ id: callerId, participation: own })) {
+    if (
+      !own ||
+      !user ||
+      !this.o.access.decide(user, 'viewEpisode', { kind: 'episode', pt }, own).allowed
+    ) {
       await this.audit(callerId, 'episode.view', pt, 'refused', 'not in episode');
       throw notInEpisode(pt);
     }
@@ -119,17 +128,27 @@ export class CareEpisodes {
   }
 
   /** POST /app/episodes/:pt/participants: access from this moment on. */
-  invite(pt: string, callerId: string, inv: Invitation): Promise<Participant> {
+  invite(pt: string, caller: User | string, inv: Invitation): Promise<Participant> {
     return this.locked(pt, async () => {
+      const by = await this.who(caller);
+      const callerId = by?.id ?? String(caller);
       const refused = async (err: TutelaError) => {
         await this.audit(callerId, 'episode.invite', pt, 'refused', `${inv.user}: ${err.code}`);
         return err;
       };
       const own = await this.o.store.participant(pt, callerId);
-      if (!own) throw await refused(notInEpisode(pt));
-      if (!mayInvite({ id: callerId, participation: own }, inv.role))
+      if (!own || !by) throw await refused(notInEpisode(pt));
+      const al = inv.al ?? defaultAl(inv.role);
+      const asked = { user: inv.user, role: inv.role, ...(al ? { al } : {}) };
+      const decision = this.o.access.decide(by, 'invite', { kind: 'episode', pt }, own, {
+        target: asked,
+      });
+      if (!decision.allowed)
         throw await refused(
-          refuse('not_allowed', `as ${own.role} you may not invite a ${inv.role} to ${pt}`),
+          refuse(
+            'not_allowed',
+            `as ${own.role} you may not invite a ${inv.role}${al ? ` at ${al}` : ''} to ${pt}`,
+          ),
         );
       const user = await this.o.directory.user(inv.user);
       if (!user)
@@ -142,7 +161,6 @@ export class CareEpisodes {
           bad('role_mismatch', `${inv.user} is a ${user.role}, not a ${inv.role}`),
         );
       const levels = allowedLevels(inv.role);
-      const al = inv.al ?? defaultAl(inv.role);
       if (al === null ? inv.al !== undefined : !levels.includes(al))
         throw await refused(
           bad(
@@ -184,14 +202,20 @@ export class CareEpisodes {
   }
 
   /** DELETE /app/episodes/:pt/participants/:user: returns once everything is revoked. */
-  remove(pt: string, callerId: string, userId: string): Promise<{ removed: string; at: number }> {
+  remove(
+    pt: string,
+    caller: User | string,
+    userId: string,
+  ): Promise<{ removed: string; at: number }> {
     return this.locked(pt, async () => {
+      const by = await this.who(caller);
+      const callerId = by?.id ?? String(caller);
       const refused = async (err: TutelaError) => {
         await this.audit(callerId, 'episode.remove', pt, 'refused', `${userId}: ${err.code}`);
         return err;
       };
       const own = await this.o.store.participant(pt, callerId);
-      if (!own) throw await refused(notInEpisode(pt));
+      if (!own || !by) throw await refused(notInEpisode(pt));
       const target = await this.o.store.participant(pt, userId);
       if (!target)
         throw await refused(
@@ -205,7 +229,11 @@ export class CareEpisodes {
             `the patient is the subject of the episode of ${pt}`,
           ),
         );
-      if (!mayRemove({ id: callerId, participation: own }, target))
+      const leaving = { user: target.user, role: target.role };
+      if (
+        !this.o.access.decide(by, 'remove', { kind: 'episode', pt }, own, { target: leaving })
+          .allowed
+      )
         throw await refused(
           refuse('not_allowed', `as ${own.role} you may not remove ${userId} from ${pt}`),
         );
@@ -217,6 +245,11 @@ export class CareEpisodes {
         );
       return { removed: userId, at: await this.finish(rev, callerId) };
     });
+  }
+
+  /** The caller as the policies see them: the signed-in user, or looked up by id (system, tests). */
+  private async who(caller: User | string): Promise<User | undefined> {
+    return typeof caller === 'string' ? this.o.directory.user(caller) : caller;
   }
 
   /** Finishes removals left half-done (a crash, the CSE away): run at every start. */

@@ -5,4 +5,4 @@ export {
   type Invitation,
 } from './episodes.js';
 export { EpisodeStore, type Participant } from './store.js';
-export * as decide from './decide.js';
+export { allowedLevels, historyByDefault } from './defaults.js';

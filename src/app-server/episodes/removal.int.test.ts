@@ -263,6 +263,7 @@ describe.each(databaseTargets())('leaving and joining a care episode ($name)', (
       directory: app.directory,
       keyring: app.keyring,
       audit: app.audit,
+      access: app.access,
       cse: () => broken,
       cseRn: 'cse-in',
       log: silentLogger,

@@ -1,7 +1,7 @@
 import { sql, type Migration } from 'kysely';
 import type { Dialect } from '../../core/db/index.js';
 
-/** History by default (episodes/decide.ts): the patient and the treating doctor. */
+/** History by default (episodes/defaults.ts): the patient and the treating doctor. */
 const HISTORY_ROLES = ['patient', 'doctor'];
 
 /**
