@@ -15,6 +15,7 @@ import { Access } from './access/access.js';
 import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
+import { EmergencyAccess } from './emergency/break-glass.js';
 import { CareEpisodes, EpisodeStore } from './episodes/index.js';
 import { Keyring, loadMasterKey } from './keyring/index.js';
 import {
@@ -63,6 +64,8 @@ export class AppServer {
   private readonly rules: RuleSet;
   private readonly inboxes = new Map<string, string>();
   readonly episodes: CareEpisodes;
+  readonly emergency: EmergencyAccess;
+  private expiry: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly database: Database<AppTables>,
@@ -84,6 +87,18 @@ export class AppServer {
       access,
       cse: () => this.cseClient,
       cseRn: opts.config.cse.rn,
+      log: opts.log,
+      guests: (pt) => this.emergency.readers(pt),
+    });
+    this.emergency = new EmergencyAccess({
+      db: database.db,
+      keyring,
+      directory,
+      access,
+      audit,
+      patientsOf: (pt) => this.episodes.patientUsers(pt),
+      isParticipant: async (pt, user) => !!(await this.episodes.participation(pt, user)),
+      refresh: (pt, lost) => this.episodes.refreshAccess(pt, lost),
       log: opts.log,
     });
   }
@@ -148,12 +163,14 @@ export class AppServer {
         directory: this.directory,
         episodes: this.episodes,
         access: this.access,
+        emergency: this.emergency,
         keys: this.keyring,
         audit: this.audit,
         cse: () => this.cseClient,
         cseRn: config.cse.rn,
       },
       episodes: { episodes: this.episodes },
+      emergency: { emergency: this.emergency },
     });
   }
 
@@ -186,6 +203,13 @@ export class AppServer {
     // Removals a crash or an absent CSE left half-done are finished before anything else.
     const resumed = await this.episodes.resumePending();
     if (resumed > 0) log.warn({ resumed }, 'finished pending revocations');
+    // Emergency grants end on time even if nobody asks (checked every 15 s, and now).
+    const expire = () =>
+      this.emergency
+        .expireDue()
+        .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
+    await expire();
+    this.expiry = setInterval(() => void expire(), 15_000).unref();
   }
 
   /** Brings a patient under monitoring: their gateway, care episode and CSE containers (idempotent). */
@@ -272,6 +296,7 @@ export class AppServer {
   /** Closes its CSE client and database; a second call does nothing. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.expiry);
       await this.pipeline?.drain();
       await this.cse?.close();
       await this.database.close();

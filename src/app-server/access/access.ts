@@ -28,6 +28,10 @@ export interface AccessContext {
   purposeOfUse?: PurposeOfUse | undefined;
   epoch?: number;
   openHighAlert?: boolean;
+  /** The caller holds an open break-the-glass grant for this patient (emergency/). */
+  breakGlass?: boolean;
+  /** Why the glass is broken (breakGlass). */
+  reason?: string;
   target?: PolicyContext['target'];
 }
 
@@ -51,7 +55,9 @@ export class Access {
    * forbid them every clinical read whatever their level.
    */
   context(p: Participant | undefined, extra: AccessContext = {}): PolicyContext {
-    const purpose = extra.purposeOfUse ?? USUAL_PURPOSE[p?.role ?? 'admin'];
+    // A break-the-glass grant was opened for emergency treatment: that is its purpose.
+    const purpose =
+      extra.purposeOfUse ?? (extra.breakGlass ? 'ETREAT' : USUAL_PURPOSE[p?.role ?? 'admin']);
     return {
       ...(p
         ? {
@@ -66,6 +72,8 @@ export class Access {
       ...(purpose ? { purposeOfUse: purpose } : {}),
       ...(extra.epoch !== undefined ? { epoch: extra.epoch } : {}),
       ...(extra.openHighAlert !== undefined ? { openHighAlert: extra.openHighAlert } : {}),
+      ...(extra.breakGlass !== undefined ? { breakGlass: { active: extra.breakGlass } } : {}),
+      ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
       ...(extra.target ? { target: extra.target } : {}),
     };
   }

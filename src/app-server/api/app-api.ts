@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
+import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
 import { apiErrorHandler } from './errors.js';
 import { strictValidator } from './strict.js';
@@ -9,6 +10,7 @@ export interface AppApiOptions {
   authenticate: Authenticate;
   caregiver: CaregiverApiOptions;
   episodes: EpisodeApiOptions;
+  emergency: EmergencyApiOptions;
 }
 
 /**
@@ -21,6 +23,10 @@ export interface AppApiOptions {
  *     GET    /app/episodes/:pt                      episode-routes.ts
  *     POST   /app/episodes/:pt/participants         episode-routes.ts
  *     DELETE /app/episodes/:pt/participants/:user   episode-routes.ts
+ *     POST   /app/emergency                         emergency-routes.ts (break the glass)
+ *     DELETE /app/emergency/:id                     emergency-routes.ts
+ *     GET    /app/notices                           emergency-routes.ts
+ *     POST   /app/notices/:id/read                  emergency-routes.ts
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -31,4 +37,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   app.setErrorHandler(apiErrorHandler(app));
   await app.register(caregiverRoutes, opts.caregiver);
   await app.register(episodeRoutes, opts.episodes);
+  await app.register(emergencyRoutes, opts.emergency);
 }

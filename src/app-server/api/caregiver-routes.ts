@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/audit.js';
 import type { Keyring } from '../keyring/keyring.js';
 import type { Directory } from '../directory/directory.js';
 import type { Access } from '../access/access.js';
+import type { EmergencyAccess } from '../emergency/break-glass.js';
 import { PURPOSES } from '../policy/index.js';
 import type { CareEpisodes } from '../episodes/episodes.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
@@ -19,6 +20,7 @@ export interface CaregiverApiOptions {
   directory: Pick<Directory, 'registerDevice' | 'deviceKey'>;
   episodes: Pick<CareEpisodes, 'participation' | 'participationsOf'>;
   access: Access;
+  emergency: Pick<EmergencyAccess, 'active' | 'activeFor'>;
   keys: Pick<Keyring, 'dataKeyAt'>;
   audit: AuditLog;
   /** The application server's own client of the CSE (it creates subscriptions for people). */
@@ -72,24 +74,43 @@ export async function caregiverRoutes(
   app.get('/me', async (req) => {
     const user = caller(req);
     const episodes = await opts.episodes.participationsOf(user.id);
+    const grants = await opts.emergency.activeFor(user.id);
     return {
       id: user.id,
       role: user.role,
       al: user.al,
       ae: caregiverAe(user.id),
       // Role and AL per episode; no container for a participant who reads no version.
-      patients: episodes.map((p) => {
-        const paths = patientPaths(opts.cseRn, p.pt);
-        const rl = opts.access.readableLevel(user, p.pt, p) ?? null;
-        const alerts = opts.access.decide(user, 'readAlerts', { kind: 'alerts', pt: p.pt }, p);
-        return {
-          pt: p.pt,
-          role: p.role,
-          al: p.al,
-          versions: rl && paths.rl(rl),
-          alerts: rl && alerts.allowed ? paths.alert(rl) : null,
-        };
-      }),
+      patients: [
+        ...episodes.map((p) => {
+          const paths = patientPaths(opts.cseRn, p.pt);
+          const rl = opts.access.readableLevel(user, p.pt, p) ?? null;
+          const alerts = opts.access.decide(user, 'readAlerts', { kind: 'alerts', pt: p.pt }, p);
+          return {
+            pt: p.pt,
+            role: p.role,
+            al: p.al,
+            versions: rl && paths.rl(rl),
+            alerts: rl && alerts.allowed ? paths.alert(rl) : null,
+          };
+        }),
+        // Patients opened by breaking the glass, for as long as the grant lasts.
+        ...grants
+          .filter((g) => !episodes.some((p) => p.pt === g.pt))
+          .map((g) => {
+            const paths = patientPaths(opts.cseRn, g.pt);
+            const rl =
+              opts.access.readableLevel(user, g.pt, undefined, { breakGlass: true }) ?? null;
+            return {
+              pt: g.pt,
+              role: user.role,
+              al: rl,
+              versions: rl && paths.rl(rl),
+              alerts: rl && paths.alert(rl),
+              emergency: { grant: g.id, until: g.expiresAt },
+            };
+          }),
+      ],
     };
   });
 
@@ -119,27 +140,30 @@ export async function caregiverRoutes(
       const audit = (outcome: 'ok' | 'refused', detail: string) =>
         opts.audit.record({ actor: user.id, action: 'key.release', pt, outcome, detail });
       const p = await opts.episodes.participation(pt, user.id);
-      if (!p) {
+      const grant = p ? undefined : await opts.emergency.active(pt, user.id);
+      if (!p && !grant) {
         await audit('refused', 'not in episode');
         throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
       }
       const decision = opts.access.decide(user, 'releaseKey', { kind: 'version', pt, rl }, p, {
         epoch,
         purposeOfUse: req.body.purposeOfUse,
+        ...(grant ? { breakGlass: true } : {}),
       });
       if (!decision.allowed) {
         const why = decision.reasons.join(', ') || 'no policy permits it';
         if (decision.reasons.includes('history.before-joining-needs-history')) {
-          await audit('refused', `epoch ${epoch} before joining at ${p.joinedEpoch} (${why})`);
+          const joined = p?.joinedEpoch ?? 0;
+          await audit('refused', `epoch ${epoch} before joining at ${joined} (${why})`);
           throw refuse(
             'history_not_allowed',
-            `epoch ${epoch} is from before you joined the care of ${pt} (epoch ${p.joinedEpoch})`,
+            `epoch ${epoch} is from before you joined the care of ${pt} (epoch ${joined})`,
           );
         }
         await audit('refused', `rl ${rl} epoch ${epoch}: ${why}`);
         throw refuse(
           'level_not_allowed',
-          `the policies do not let you read ${rl} of ${pt} (your level there: ${p.al ?? 'none'})`,
+          `the policies do not let you read ${rl} of ${pt} (your level there: ${p?.al ?? 'none'})`,
         );
       }
       const deviceKey = await opts.directory.deviceKey(user.id, device);
@@ -154,7 +178,10 @@ export async function caregiverRoutes(
           { pt, rl, epoch, device },
           await importPublicKey(deviceKey),
         );
-        await audit('ok', `rl ${rl} epoch ${epoch} to ${device}`);
+        await audit(
+          'ok',
+          `rl ${rl} epoch ${epoch} to ${device}${grant ? ` under ${grant.id}` : ''}`,
+        );
         return wrapped;
       } finally {
         key.fill(0);
@@ -169,8 +196,10 @@ export async function caregiverRoutes(
       const user = caller(req);
       const { pt, kind } = req.body;
       const p = await opts.episodes.participation(pt, user.id);
-      if (!p) throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
-      const extra = { purposeOfUse: req.body.purposeOfUse };
+      const grant = p ? undefined : await opts.emergency.active(pt, user.id);
+      if (!p && !grant)
+        throw refuse('not_in_episode', `you take no part in the care episode of ${pt}`);
+      const extra = { purposeOfUse: req.body.purposeOfUse, ...(grant ? { breakGlass: true } : {}) };
       const rl = opts.access.readableLevel(user, pt, p, extra);
       if (!rl) throw refuse('level_not_allowed', `the policies let you read no version of ${pt}`);
       if (

@@ -66,6 +66,17 @@ export class Directory {
     return row && toUser(row);
   }
 
+  /** Everyone with this role (e.g. the data-protection officers to tell). */
+  async usersWithRole(role: Role): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('role', '=', role)
+      .orderBy('id')
+      .execute();
+    return rows.map(toUser);
+  }
+
   /** The person a token belongs to, or undefined. */
   async authenticate(token: string): Promise<User | undefined> {
     if (token.length < 16 || token.length > 256) return undefined;

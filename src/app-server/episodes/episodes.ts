@@ -23,6 +23,8 @@ export interface CareEpisodesOptions {
   cse: () => M2MClient;
   cseRn: string;
   log: Logger;
+  /** People admitted to the patient's containers besides the participants (break-the-glass grants). */
+  guests?: (pt: string) => Promise<Reader[]>;
 }
 
 export interface Invitation {
@@ -67,6 +69,13 @@ export class CareEpisodes {
     return this.o.store.participant(pt, user);
   }
 
+  /** The patient's own users taking part in their episode (told of emergency access). */
+  async patientUsers(pt: string): Promise<string[]> {
+    return (await this.o.store.participants(pt))
+      .filter((p) => p.role === 'patient')
+      .map((p) => p.user);
+  }
+
   /** Everyone's current participations, by patient (GET /app/me). */
   participationsOf(user: string): Promise<Participant[]> {
     return this.o.store.participationsOf(user);
@@ -74,7 +83,25 @@ export class CareEpisodes {
 
   /** The episode's participants as the per-RL ACPs must admit them. */
   async readers(pt: string): Promise<Reader[]> {
-    return (await this.o.store.participants(pt)).map((p) => ({ id: p.user, al: p.al }));
+    const participants = (await this.o.store.participants(pt)).map((p) => ({
+      id: p.user,
+      al: p.al,
+    }));
+    const guests = (await this.o.guests?.(pt)) ?? [];
+    return [...participants, ...guests.filter((g) => !participants.some((p) => p.id === g.id))];
+  }
+
+  /**
+   * Brings the patient's ACPs up to the current readers and, for someone who
+   * just lost access there (`lost`), deletes their subscriptions first; the
+   * CSE cuts the channel of an AE an ACP update leaves out.
+   */
+  refreshAccess(pt: string, lost?: string): Promise<void> {
+    return this.locked(pt, async () => {
+      if (lost && !(await this.o.store.participant(pt, lost)))
+        await deleteSubscriptions(this.o.cse(), this.o.cseRn, pt, lost);
+      await upsertReaderAcps(this.o.cse(), this.o.cseRn, pt, await this.readers(pt));
+    });
   }
 
   /**

@@ -3,3 +3,4 @@ export type { DataKeysTable, KeyringTables, PatientKeysTable } from './tables.js
 export type { AppDb, AppTables } from './db.js';
 export type { PipelineTables } from './pipeline-tables.js';
 export type { EpisodeTables } from './episode-tables.js';
+export type { EmergencyTables } from './emergency-tables.js';
