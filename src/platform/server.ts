@@ -8,6 +8,7 @@ import type { Database } from '../core/db/index.js';
 import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
+import { mountWebApp } from './web-app.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -92,6 +93,8 @@ async function serve(
       return reply.code(503).send({ status: 'unavailable', reason: 'database not reachable' });
     }
   });
+  // The web app's routes (/ and /web/*) before the CSE's catch-all binding takes the rest.
+  await mountWebApp(app);
   await cse.register(app);
   const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
   app.server.on('upgrade', (req, socket, head) => {

@@ -1,0 +1,183 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHROMIUM,
+  haveChromium,
+  launchChromium,
+  openProfile,
+  type WatchedPage,
+} from './support/browser.js';
+import { buildWebApp, startDemoPlatform, type DemoPlatform } from './support/platform.js';
+
+if (!haveChromium)
+  console.warn(
+    `[e2e] SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (see DEVELOPERS.md).`,
+  );
+
+const PT = 'pt-0001';
+
+async function signIn(w: WatchedPage, url: string, token: string): Promise<void> {
+  await w.page.goto(`${url}/web/`);
+  await w.page.getByLabel('Access token').fill(token);
+  await w.page.getByRole('button', { name: 'Sign in' }).click();
+  await w.page.getByTestId('patients').waitFor({ timeout: 20_000 });
+}
+
+async function openRecord(page: Page, pt: string) {
+  await page.getByRole('link', { name: `Open the record of ${pt}` }).click();
+  await page.getByTestId('record').waitFor({ timeout: 30_000 });
+  const rows = await page
+    .getByTestId('vitals')
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => ({
+        name: tr.querySelector('th')?.textContent ?? '',
+        value: tr.querySelector('td')?.textContent ?? '',
+        withheld: tr.getAttribute('data-withheld') === 'true',
+      })),
+    );
+  const news2 = (await page.getByTestId('news2').textContent()) ?? '';
+  const criticality = await page
+    .locator('[data-criticality]')
+    .first()
+    .getAttribute('data-criticality');
+  return { rows, news2, criticality };
+}
+
+const cspProblems = (w: WatchedPage) =>
+  w.problems.filter((p) => /Content Security Policy|page error/i.test(p));
+
+describe.skipIf(!haveChromium)(
+  'the web app in headless Chromium, against the demo platform',
+  () => {
+    let demo: DemoPlatform;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      await buildWebApp();
+      demo = await startDemoPlatform();
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await demo?.close();
+    });
+
+    it('refuses a wrong token with a clear message', async () => {
+      const w = await openProfile(browser);
+      await w.page.goto(`${demo.url}/web/`);
+      await w.page.screenshot({ path: 'docs/web-app-sign-in.png' });
+      await w.page.getByLabel('Access token').fill('x'.repeat(43));
+      await w.page.getByRole('button', { name: 'Sign in' }).click();
+      await w.page.getByText('That access token was not accepted').waitFor();
+      expect(cspProblems(w)).toEqual([]);
+      await w.context.close();
+    });
+
+    it('the doctor and the family member see the same patient, masked differently, decrypted in the browser', async () => {
+      const doctor = await openProfile(browser);
+      await signIn(doctor, demo.url, demo.token('doctor'));
+      await expect(doctor.page.getByTestId('signed-in-as').textContent()).resolves.toContain(
+        'doctor',
+      );
+      await doctor.page.screenshot({ path: 'docs/web-app-patients.png' });
+      const d = await openRecord(doctor.page, PT);
+
+      const family = await openProfile(browser);
+      await signIn(family, demo.url, demo.token('family'));
+      const f = await openRecord(family.page, PT);
+
+      // The doctor (AL R) reads every vital sign and the NEWS2 score.
+      expect(d.rows.length).toBeGreaterThan(3);
+      const dVitals = d.rows.filter((r) =>
+        /oxygen|pulse|heart|respiratory|temperature|pressure/i.test(r.name),
+      );
+      expect(dVitals.length).toBeGreaterThan(2);
+      expect(dVitals.every((r) => !r.withheld && /\d/.test(r.value))).toBe(true);
+      expect(d.news2).toMatch(/NEWS2 score\s*\d+/);
+      // The family member (AL L) sees what was measured, and the criticality, but no value.
+      expect(f.rows.some((r) => r.withheld)).toBe(true);
+      expect(f.rows.filter((r) => !r.withheld).every((r) => !/\d{2}/.test(r.value))).toBe(true);
+      expect(f.news2).toContain('withheld');
+      expect(f.criticality).toBeTruthy();
+      expect(d.criticality).toBeTruthy();
+
+      await doctor.page.screenshot({ path: 'docs/web-app-doctor.png', fullPage: true });
+      await family.page.screenshot({ path: 'docs/web-app-family.png', fullPage: true });
+
+      // Decrypted here: the platform only ever sent sealed versions and wrapped keys, never FHIR.
+      for (const w of [doctor, family]) {
+        const sent = w.bodies.join('\n');
+        expect(sent).toContain('"typ":"tutela.key"');
+        expect(sent).not.toContain('"resourceType"');
+        expect(cspProblems(w)).toEqual([]);
+      }
+
+      // The device key is a non-extractable X25519 key kept by the browser.
+      const key = await doctor.page.evaluate(
+        () =>
+          new Promise<{ extractable: boolean; alg: string; device: string }>((resolve, reject) => {
+            // Runs in the page (DOM globals), typed loosely here in Node.
+            const req = (globalThis as any).indexedDB.open('tutela');
+            req.onerror = () => reject(new Error('no database'));
+            req.onsuccess = () => {
+              const get = req.result.transaction('device-keys').objectStore('device-keys').getAll();
+              get.onsuccess = () => {
+                const d = get.result[0] as {
+                  device: string;
+                  keys: { privateKey: { extractable: boolean; algorithm: { name: string } } };
+                };
+                resolve({
+                  extractable: d.keys.privateKey.extractable,
+                  alg: d.keys.privateKey.algorithm.name,
+                  device: d.device,
+                });
+              };
+            };
+          }),
+      );
+      expect(key).toMatchObject({ extractable: false, alg: 'X25519' });
+
+      // Live: a newer reading arrives over the CSE's WebSocket channel and is shown.
+      await doctor.page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
+      const src = await doctor.page.getByTestId('record').getAttribute('data-src');
+      await doctor.page.waitForFunction(
+        (before) =>
+          (globalThis as any).document
+            .querySelector('[data-testid="record"]')
+            ?.getAttribute('data-src') !== before,
+        src,
+        { timeout: 20_000 },
+      );
+
+      await doctor.context.close();
+      await family.context.close();
+    }, 120_000);
+
+    it('a session that ends (401) asks to sign in again; the episode and device pages fail clearly when their API is missing', async () => {
+      const w = await openProfile(browser);
+      await signIn(w, demo.url, demo.token('nurse'));
+      await w.page.goto(`${demo.url}/web/patients/${PT}/episode`);
+      await w.page.getByRole('heading', { name: `Care episode of ${PT}` }).waitFor();
+      await w.page
+        .getByTestId('participants')
+        .or(w.page.getByText('Care episodes are not available on this platform yet.'))
+        .waitFor({ timeout: 15_000 });
+      await w.page.goto(`${demo.url}/web/patients/${PT}/devices`);
+      await w.page.getByRole('heading', { name: `Gateways of ${PT}` }).waitFor();
+      await w.page.screenshot({ path: 'docs/web-app-devices.png', fullPage: true });
+
+      // The token stops working (as when it is revoked or expires): the next call ends the session.
+      await demo.platform.appServer!.directory.newToken('nurse');
+      await w.page.goto(`${demo.url}/web/`);
+      await w.page
+        .getByText('Your session has ended. Please sign in again.')
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await expect(w.page.getByLabel('Access token').isVisible()).resolves.toBe(true);
+      expect(cspProblems(w)).toEqual([]);
+      await w.context.close();
+    }, 60_000);
+  },
+);
