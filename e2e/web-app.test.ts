@@ -68,9 +68,21 @@ describe.skipIf(!haveChromium)(
       const w = await openProfile(browser);
       await w.page.goto(`${demo.url}/web/`);
       await w.page.screenshot({ path: 'docs/web-app-sign-in.png' });
-      await w.page.getByLabel('Access token').fill('x'.repeat(43));
-      await w.page.getByRole('button', { name: 'Sign in' }).click();
+      // Keyboard only: the skip link comes first, then the token field is reached with Tab.
+      const focused = () =>
+        w.page.evaluate(() => (globalThis as any).document.activeElement?.textContent as string);
+      await w.page.keyboard.press('Tab');
+      await expect(focused()).resolves.toBe('Skip to content');
+      const token = w.page.getByLabel('Access token');
+      let tabs = 0;
+      while (!(await token.evaluate((el) => el === (globalThis as any).document.activeElement))) {
+        await w.page.keyboard.press('Tab');
+        expect(++tabs).toBeLessThan(5);
+      }
+      await w.page.keyboard.type('x'.repeat(43));
+      await w.page.keyboard.press('Enter');
       await w.page.getByText('That access token was not accepted').waitFor();
+      await expect(token.getAttribute('aria-invalid')).resolves.toBe('true');
       expect(cspProblems(w)).toEqual([]);
       await w.context.close();
     });

@@ -1,4 +1,4 @@
-import '@mantine/core/styles.css';
+import './styles.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider } from '@mantine/core';

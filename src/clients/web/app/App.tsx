@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { AppShell, Button, Container, Group, Text, Title } from '@mantine/core';
+import { Box, Button, Container, Group, Text, Title } from '@mantine/core';
 import type { Auth } from '../session/auth.js';
 import { DevicesPage } from '../pages/DevicesPage.js';
 import { EpisodePage } from '../pages/EpisodePage.js';
@@ -17,9 +17,16 @@ export function App(props: { auth: Auth }) {
     () => auth.user,
   );
   return (
-    <AppShell header={{ height: 56 }} padding="md">
-      <AppShell.Header>
-        <Container size="lg" h="100%">
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Box
+        component="header"
+        py="sm"
+        style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}
+      >
+        <Container size="lg">
           <Group h="100%" justify="space-between">
             <Title order={2} size="h3" component="p">
               <Link to={href.patients()} aria-label="Tutela, your patients">
@@ -39,29 +46,27 @@ export function App(props: { auth: Auth }) {
             ) : null}
           </Group>
         </Container>
-      </AppShell.Header>
-      <AppShell.Main>
-        <Container size="lg" component="main">
-          {user ? (
-            <SessionProvider
-              key={user.id}
-              auth={auth}
-              fallback={(s) =>
-                s.error ? (
-                  <ErrorState title="Could not start your session" message={s.error} />
-                ) : (
-                  <Loading label={s.loading ?? 'Loading…'} />
-                )
-              }
-            >
-              <Pages />
-            </SessionProvider>
-          ) : (
-            <SignInPage auth={auth} />
-          )}
-        </Container>
-      </AppShell.Main>
-    </AppShell>
+      </Box>
+      <Container size="lg" component="main" id="main" tabIndex={-1} py="md">
+        {user ? (
+          <SessionProvider
+            key={user.id}
+            auth={auth}
+            fallback={(s) =>
+              s.error ? (
+                <ErrorState title="Could not start your session" message={s.error} />
+              ) : (
+                <Loading label={s.loading ?? 'Loading…'} />
+              )
+            }
+          >
+            <Pages />
+          </SessionProvider>
+        ) : (
+          <SignInPage auth={auth} />
+        )}
+      </Container>
+    </>
   );
 }
 

@@ -3,7 +3,7 @@ import {
   Button,
   Checkbox,
   Group,
-  Select,
+  NativeSelect,
   Stack,
   Table,
   Text,
@@ -120,8 +120,8 @@ export function EpisodePage(props: { pt: string }) {
 function InviteForm(props: { pt: string; onInvited: (user: string) => Promise<void> }) {
   const { api } = useSession();
   const [user, setUser] = useState('');
-  const [role, setRole] = useState<string | null>('nurse');
-  const [al, setAl] = useState<string | null>(null);
+  const [role, setRole] = useState('nurse');
+  const [al, setAl] = useState('');
   const [history, setHistory] = useState(false);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -133,7 +133,7 @@ function InviteForm(props: { pt: string; onInvited: (user: string) => Promise<vo
     try {
       await episodesApi(api).invite(props.pt, {
         user: user.trim(),
-        role: role ?? 'nurse',
+        role,
         ...(al ? { al } : {}),
         history,
       });
@@ -159,20 +159,17 @@ function InviteForm(props: { pt: string; onInvited: (user: string) => Promise<vo
           onChange={(e) => setUser(e.currentTarget.value)}
         />
         <Group grow>
-          <Select
+          <NativeSelect
             label="Role"
             data={[...ROLES]}
             value={role}
-            onChange={setRole}
-            allowDeselect={false}
+            onChange={(e) => setRole(e.currentTarget.value)}
           />
-          <Select
+          <NativeSelect
             label="Level"
-            placeholder="the role's default"
-            data={[...CONFIDENTIALITY]}
+            data={[{ value: '', label: "the role's default" }, ...CONFIDENTIALITY]}
             value={al}
-            onChange={setAl}
-            clearable
+            onChange={(e) => setAl(e.currentTarget.value)}
           />
         </Group>
         <Checkbox

@@ -61,6 +61,7 @@ export function SignInPage(props: { auth: Auth }) {
             value={token}
             onChange={(e) => setToken(e.currentTarget.value)}
             error={error}
+            aria-invalid={error ? true : undefined}
             data-autofocus
           />
           <Button type="submit" loading={busy}>
