@@ -13,13 +13,16 @@ export function DevicesPage(props: { pt: string }) {
   const [devices, setDevices] = useState<GatewayDevice[]>();
   const [code, setCode] = useState<ClaimCode>();
   const [error, setError] = useState<string>();
+  const [missing, setMissing] = useState(false);
 
   const load = useCallback(async () => {
     try {
       setDevices(await devicesApi(api).list(pt));
       setError(undefined);
     } catch (err) {
-      setError(notAvailable(err, 'Gateway devices') ?? describeError(err));
+      const absent = notAvailable(err, 'Gateway devices');
+      setMissing(!!absent);
+      setError(absent ?? describeError(err));
     }
   }, [api, pt]);
   useEffect(() => void load(), [load]);
@@ -48,25 +51,27 @@ export function DevicesPage(props: { pt: string }) {
       </Title>
       <Link to={href.patient(pt)}>Back to the record</Link>
       {error ? <ErrorState message={error} onRetry={() => void load()} /> : null}
-      <Card withBorder component="section" aria-labelledby="claim-title">
-        <Stack gap="xs">
-          <Title order={2} size="h4" id="claim-title">
-            Claim a new gateway
-          </Title>
-          <Text size="sm">
-            A claim code is single use and valid for 24 hours: enter it on the patient’s gateway.
-          </Text>
-          <Group>
-            <Button onClick={() => void claim()}>Create a claim code</Button>
-          </Group>
-          {code ? (
-            <Text role="status">
-              Claim code <Code data-testid="claim-code">{code.code}</Code>, valid until{' '}
-              <When at={code.expiresAt} />
+      {missing ? null : (
+        <Card withBorder component="section" aria-labelledby="claim-title">
+          <Stack gap="xs">
+            <Title order={2} size="h4" id="claim-title">
+              Claim a new gateway
+            </Title>
+            <Text size="sm">
+              A claim code is single use and valid for 24 hours: enter it on the patient’s gateway.
             </Text>
-          ) : null}
-        </Stack>
-      </Card>
+            <Group>
+              <Button onClick={() => void claim()}>Create a claim code</Button>
+            </Group>
+            {code ? (
+              <Text role="status">
+                Claim code <Code data-testid="claim-code">{code.code}</Code>, valid until{' '}
+                <When at={code.expiresAt} />
+              </Text>
+            ) : null}
+          </Stack>
+        </Card>
+      )}
       {!devices && !error ? <Loading label="Loading gateways…" /> : null}
       {devices ? (
         devices.length === 0 ? (
