@@ -30,7 +30,12 @@ describe('the web app server', () => {
 
   it('answers the app routes with index.html under a fresh nonce named by a strict CSP', async () => {
     const nonces = new Set<string>();
-    for (const url of ['/web/', '/web/patients/pt-0001', '/web/patients/pt-0001/episode']) {
+    for (const url of [
+      '/web/',
+      '/web/patients/pt-0001',
+      '/web/patients/pt-0001/episode',
+      '/web/callback',
+    ]) {
       const res = await app.inject({ url });
       expect(res.statusCode).toBe(200);
       const csp = String(res.headers['content-security-policy']);
@@ -46,7 +51,7 @@ describe('the web app server', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       nonces.add(nonce!);
     }
-    expect(nonces.size).toBe(3);
+    expect(nonces.size).toBe(4);
   });
 
   it('serves built assets by exact name, immutable, and nothing else', async () => {

@@ -22,8 +22,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_PREFIX = '/web';
 const PLACEHOLDER = 'TUTELA_CSP_NONCE';
 
-/** The app's routes (src/clients/web/app/router.tsx): what gets index.html. */
-const APP_ROUTES = /^\/web\/(?:patients\/[A-Za-z0-9._:%-]{1,200}(?:\/(?:episode|devices))?\/?)?$/;
+/**
+ * The app's routes (src/clients/web/app/router.tsx): what gets index.html.
+ * `/web/callback` is kept for the OpenID Connect redirect (authorization
+ * code + PKCE) that replaces token sign-in.
+ */
+const APP_ROUTES =
+  /^\/web\/(?:callback|patients\/[A-Za-z0-9._:%-]{1,200}(?:\/(?:episode|devices))?\/?)?$/;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -5,7 +5,7 @@ import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
 import { listen, type LiveStatus } from '../records/live.js';
 import type { RecordView } from '../records/view.js';
-import { describeError } from '../session/api.js';
+import { ApiError, describeError } from '../session/api.js';
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   connecting: 'connecting…',
@@ -31,7 +31,9 @@ export function PatientPage(props: { pt: string }) {
     try {
       setRecord((await reader.latest(pt)) ?? null);
     } catch (err) {
-      setError(describeError(err));
+      // Invited without access to earlier data: the latest version may predate joining.
+      if (err instanceof ApiError && err.code === 'history_not_allowed') setRecord(null);
+      else setError(describeError(err));
     }
   }, [pt, reader]);
 
@@ -47,10 +49,12 @@ export function PatientPage(props: { pt: string }) {
       (sealed) => {
         if (sealed.pt !== pt) return;
         reader.open(sealed).then(
-          (v) =>
+          (v) => {
+            setError(undefined);
             setRecord((old) =>
               !old || Date.parse(v.sealed.at) >= Date.parse(old.sealed.at) ? v : old,
-            ),
+            );
+          },
           (err: unknown) => setError(describeError(err)),
         );
       },
@@ -105,7 +109,11 @@ export function PatientPage(props: { pt: string }) {
       </Group>
       {error ? <ErrorState message={error} onRetry={() => void load()} /> : null}
       {record === undefined && !error ? <Loading label="Decrypting the latest record…" /> : null}
-      {record === null ? <Text>No reading yet for {pt}.</Text> : null}
+      {record === null ? (
+        <Text role="status">
+          No reading of {pt} that you may read yet; new readings appear here.
+        </Text>
+      ) : null}
       {record ? <Record view={record} /> : null}
     </Stack>
   );

@@ -19,6 +19,11 @@ export function PatientsPage() {
       Promise.all(
         me.patients.map(async (p) => {
           let entry: Latest;
+          if (!p.versions) {
+            if (!cancelled)
+              setLatest((l) => ({ ...l, [p.pt]: { error: 'no clinical content at your level' } }));
+            return;
+          }
           try {
             // Header only: criticality and time travel in clear; nothing is decrypted here.
             entry = { sealed: await reader.latestSealed(p.pt) };

@@ -48,7 +48,8 @@ export async function cseRequest(
 
 /** The CSEBase name, from the version paths the application server gives (`/cse-in/…`). */
 export function cseBaseOf(me: Me): string {
-  return me.patients[0]?.versions.split('/')[1] ?? 'cse-in';
+  const path = me.patients.find((p) => p.versions)?.versions;
+  return path?.split('/')[1] ?? 'cse-in';
 }
 
 export async function registerAe(me: Me, token: string | undefined): Promise<void> {

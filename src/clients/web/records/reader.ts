@@ -34,12 +34,24 @@ export class RecordReader {
   async latestSealed(pt: string): Promise<SealedVersion | undefined> {
     const p = this.me.patients.find((x) => x.pt === pt);
     if (!p) throw new ApiError(404, 'not_in_care_team', `${pt} is not one of your patients`);
+    if (!p.versions)
+      throw new ApiError(
+        403,
+        'no_clinical_access',
+        `your role in the episode of ${pt} reads no clinical content`,
+      );
     const res = await cseRequest(this.me, this.token(), 'GET', `${p.versions}/la`);
     if (res.rsc === RSC.NOT_FOUND) return undefined;
     const con = (res.body['m2m:cin'] as { con?: unknown } | undefined)?.con;
+    if (res.status === 403)
+      throw new ApiError(
+        403,
+        'cse_refused',
+        `the service layer does not give you the versions of ${pt} (any more)`,
+      );
     if (res.rsc !== RSC.OK || typeof con !== 'string')
       throw new ApiError(
-        res.status === 403 ? 403 : 502,
+        502,
         'cse_request_failed',
         `the service layer answered ${res.rsc || res.status} for the latest version of ${pt}`,
       );

@@ -6,8 +6,9 @@ export interface MePatient {
   /** My role and AL in this patient's episode (absent before the episodes API: then the user's). */
   role?: string;
   al?: Confidentiality | null;
-  versions: string;
-  alerts: string;
+  /** The version (alert) container at my AL; null when my AL in this episode is none (admin, dpo). */
+  versions: string | null;
+  alerts: string | null;
 }
 
 export interface Me {
