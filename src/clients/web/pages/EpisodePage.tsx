@@ -12,7 +12,7 @@ import {
 } from '@mantine/core';
 import { CONFIDENTIALITY } from '../../../protocol/levels.js';
 import { episodesApi, ROLES, type Episode } from '../api/episodes.js';
-import { Link, href } from '../app/router.js';
+import { Link, href, navigate } from '../app/router.js';
 import { useSession } from '../app/session.js';
 import { ErrorState, Loading, When } from '../components/status.js';
 import { describeError, notAvailable } from '../session/api.js';
@@ -20,7 +20,7 @@ import { describeError, notAvailable } from '../session/api.js';
 /** A patient's care episode: who is in it, invite a participant, remove one (CONTRACTS.md). */
 export function EpisodePage(props: { pt: string }) {
   const { pt } = props;
-  const { api } = useSession();
+  const { api, me, reloadMe } = useSession();
   const episodes = episodesApi(api);
   const [episode, setEpisode] = useState<Episode>();
   const [error, setError] = useState<string>();
@@ -37,12 +37,19 @@ export function EpisodePage(props: { pt: string }) {
   useEffect(() => void load(), [load]);
 
   const remove = async (user: string) => {
-    if (
-      !window.confirm(`Remove ${user} from the care episode of ${pt}? Their access ends at once.`)
-    )
-      return;
+    const question =
+      user === me.id
+        ? `Leave the care episode of ${pt}? Your access ends at once.`
+        : `Remove ${user} from the care episode of ${pt}? Their access ends at once.`;
+    if (!window.confirm(question)) return;
     try {
       await episodes.remove(pt, user);
+      if (user === me.id) {
+        // Left: this patient is no longer mine; back to the list, with who I am read again.
+        navigate(href.patients());
+        await reloadMe();
+        return;
+      }
       setNotice(`${user} was removed; their access has ended.`);
       await load();
     } catch (err) {
@@ -93,9 +100,9 @@ export function EpisodePage(props: { pt: string }) {
                       color="red"
                       variant="light"
                       onClick={() => void remove(p.user)}
-                      aria-label={`Remove ${p.user}`}
+                      aria-label={p.user === me.id ? 'Leave this episode' : `Remove ${p.user}`}
                     >
-                      Remove
+                      {p.user === me.id ? 'Leave' : 'Remove'}
                     </Button>
                   )}
                 </Table.Td>
