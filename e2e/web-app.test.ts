@@ -179,6 +179,18 @@ describe.skipIf(!haveChromium)(
         .waitFor({ timeout: 15_000 });
       await w.page.goto(`${demo.url}/web/patients/${PT}/devices`);
       await w.page.getByRole('heading', { name: `Gateways of ${PT}` }).waitFor();
+      // With the devices service on the platform: a one-time claim code is made and shown.
+      await w.page
+        .getByTestId('devices')
+        .or(w.page.getByText('No gateway claimed'))
+        .or(w.page.getByText('Gateway devices are not available on this platform yet.'))
+        .first()
+        .waitFor({ timeout: 15_000 });
+      const claim = w.page.getByRole('button', { name: 'Create a claim code' });
+      if ((await claim.count()) > 0) {
+        await claim.click();
+        await expect(w.page.getByTestId('claim-code').textContent()).resolves.toMatch(/^\S{16}$/);
+      }
       await w.page.screenshot({ path: 'docs/web-app-devices.png', fullPage: true });
 
       // The token stops working (as when it is revoked or expires): the next call ends the session.

@@ -67,6 +67,8 @@ describe('a decrypted version as the web app shows it', () => {
     expect(ageOf(t, t + 5 * 3_600_000)).toBe('5 h ago');
     expect(ageOf(t, t + 3 * 86_400_000)).toBe('3 d ago');
     expect(ageOf(t, t - 5000)).toBe('0 s ago');
+    expect(ageOf(t + 24 * 3_600_000, t)).toBe('in 24 h');
+    expect(ageOf(t + 90_000, t)).toBe('in 1 min');
     expect(ageOf('not a time', t)).toBe('unknown time');
   });
 });

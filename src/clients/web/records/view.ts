@@ -75,15 +75,21 @@ export const CRITICALITY_LABEL: Record<Criticality, { text: string; mark: string
     high: { text: 'High', mark: '▲▲', color: 'red' },
   };
 
-/** "12 s ago", "3 min ago", "2 h ago", "5 d ago". */
+/** "12 s ago", "3 min ago", "2 h ago", "5 d ago"; "in 24 h" for a time to come (an expiry). */
 export function ageOf(at: string | number, now: number): string {
   const t = typeof at === 'number' ? at : Date.parse(at);
   if (!Number.isFinite(t)) return 'unknown time';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s} s ago`;
+  // A few seconds ahead is clock skew between the gateway and this browser, not the future.
+  if (t - now > 5000) return `in ${span(t - now)}`;
+  return `${span(Math.max(0, now - t))} ago`;
+}
+
+function span(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.floor(h / 24)} d ago`;
+  if (h < 48) return `${h} h`;
+  return `${Math.floor(h / 24)} d`;
 }
