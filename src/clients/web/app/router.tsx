@@ -20,7 +20,12 @@ export function parse(pathname: string): Route {
   if (rest === '' || rest === '/') return { page: 'patients' };
   const m = /^\/patients\/([^/]+)(?:\/(episode|devices))?\/?$/.exec(rest);
   if (!m) return { page: 'not-found' };
-  const pt = decodeURIComponent(m[1]!);
+  let pt: string;
+  try {
+    pt = decodeURIComponent(m[1]!);
+  } catch {
+    return { page: 'not-found' }; // a malformed %-escape
+  }
   return m[2] === 'episode'
     ? { page: 'episode', pt }
     : m[2] === 'devices'
