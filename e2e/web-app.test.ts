@@ -57,6 +57,8 @@ describe.skipIf(!haveChromium)(
     beforeAll(async () => {
       await buildWebApp();
       demo = await startDemoPlatform();
+      // pt-0002 is septic from the start: its criticality is high within a tick or two.
+      demo.ward.startEpisode('pt-0002', 'sepsis', 0);
       browser = await launchChromium();
     }, 120_000);
 
@@ -94,6 +96,9 @@ describe.skipIf(!haveChromium)(
       await expect(doctor.page.getByTestId('signed-in-as').textContent()).resolves.toContain(
         'doctor',
       );
+      await doctor.page
+        .locator('tr[data-pt="pt-0002"] [data-criticality="high"]')
+        .waitFor({ timeout: 30_000 });
       await doctor.page.screenshot({ path: 'docs/web-app-patients.png' });
       const d = await openRecord(doctor.page, PT);
 
@@ -163,6 +168,16 @@ describe.skipIf(!haveChromium)(
         src,
         { timeout: 20_000 },
       );
+
+      // A deteriorating patient: high criticality, the score behind it, in words and not only colour.
+      await doctor.page.getByRole('link', { name: 'All patients' }).click();
+      const septic = await openRecord(doctor.page, 'pt-0002');
+      expect(septic.criticality).toBe('high');
+      expect(Number(/NEWS2 score\s*(\d+)/.exec(septic.news2)?.[1])).toBeGreaterThanOrEqual(7);
+      await expect(
+        doctor.page.locator('[data-criticality="high"]').first().textContent(),
+      ).resolves.toContain('High');
+      await doctor.page.screenshot({ path: 'docs/web-app-doctor-alert.png', fullPage: true });
 
       await doctor.context.close();
       await family.context.close();

@@ -10,7 +10,8 @@ export function CriticalityBadge(props: { cl: Criticality; size?: 'md' | 'lg' | 
     <Badge
       color={c.color}
       size={props.size ?? 'lg'}
-      variant={props.cl === 'high' || props.cl === 'medium' ? 'filled' : 'light'}
+      variant={c.filled ? 'filled' : 'outline'}
+      autoContrast
       data-criticality={props.cl}
       aria-label={`criticality ${c.text}`}
     >
@@ -23,7 +24,12 @@ export function CriticalityBadge(props: { cl: Criticality; size?: 'md' | 'lg' | 
 /** A masked element: says so in words, with a lock, never an empty cell. */
 export function Withheld() {
   return (
-    <Badge color="gray" variant="outline" data-withheld="true" aria-label="withheld at your level">
+    <Badge
+      color="gray.7"
+      variant="outline"
+      data-withheld="true"
+      aria-label="withheld at your level"
+    >
       <LockIcon />
       withheld
     </Badge>

@@ -175,7 +175,7 @@ function Record(props: { view: RecordView }) {
           ))}
         </Table.Tbody>
       </Table>
-      <Text size="xs" c="dimmed">
+      <Text size="xs" c="gray.7">
         Version {sealed.rl} (epoch {sealed.epoch}) of reading {sealed.src}, decrypted in this
         browser.
       </Text>

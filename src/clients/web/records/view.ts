@@ -67,13 +67,16 @@ function isNews2(r: Obj): boolean {
  * colour is not the only signal). NEWS2 bands (RCP 2017): 0–4 low, a single
  * parameter scoring 3 low-medium, 5–6 medium, 7+ high.
  */
-export const CRITICALITY_LABEL: Record<Criticality, { text: string; mark: string; color: string }> =
-  {
-    low: { text: 'Low', mark: '○', color: 'teal' },
-    'low-medium': { text: 'Low–medium', mark: '◐', color: 'yellow' },
-    medium: { text: 'Medium', mark: '▲', color: 'orange' },
-    high: { text: 'High', mark: '▲▲', color: 'red' },
-  };
+export const CRITICALITY_LABEL: Record<
+  Criticality,
+  { text: string; mark: string; color: string; filled: boolean }
+> = {
+  // Colours chosen for contrast (WCAG 2.2 SC 1.4.3, >= 4.5:1): dark text on light fills, white on dark red.
+  low: { text: 'Low', mark: '○', color: 'teal.9', filled: false },
+  'low-medium': { text: 'Low–medium', mark: '◐', color: 'yellow.4', filled: true },
+  medium: { text: 'Medium', mark: '▲', color: 'orange.5', filled: true },
+  high: { text: 'High', mark: '▲▲', color: 'red.9', filled: true },
+};
 
 /** "12 s ago", "3 min ago", "2 h ago", "5 d ago"; "in 24 h" for a time to come (an expiry). */
 export function ageOf(at: string | number, now: number): string {
