@@ -69,7 +69,11 @@ describe.skipIf(!haveChromium)(
 
     it('refuses a wrong token with a clear message', async () => {
       const w = await openProfile(browser);
-      await w.page.goto(`${demo.url}/web/`);
+      const res = await w.page.goto(`${demo.url}/web/`);
+      // The page runs under the strict policy (and the test fails on any violation of it).
+      expect(res?.headers()['content-security-policy']).toMatch(
+        /default-src 'none'; script-src 'self' 'nonce-[A-Za-z0-9+/=]{24}'/,
+      );
       await w.page.screenshot({ path: 'docs/web-app-sign-in.png' });
       // Keyboard only: the skip link comes first, then the token field is reached with Tab.
       const focused = () =>
@@ -127,8 +131,9 @@ describe.skipIf(!haveChromium)(
       // Decrypted here: the platform only ever sent sealed versions and wrapped keys, never FHIR.
       for (const w of [doctor, family]) {
         const sent = w.bodies.join('\n');
-        expect(sent).toContain('"typ":"tutela.key"');
-        expect(sent).not.toContain('"resourceType"');
+        expect(sent).toContain('"typ":"tutela.key"'); // wrapped data keys
+        expect(sent).toContain('tutela.version'); // sealed versions (JSON inside the CSE's JSON)
+        expect(sent).not.toContain('resourceType'); // no FHIR resource, quoted or escaped
         expect(cspProblems(w)).toEqual([]);
       }
 

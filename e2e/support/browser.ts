@@ -32,7 +32,7 @@ export interface WatchedPage {
   page: Page;
   /** Console errors and CSP violations seen so far. */
   problems: string[];
-  /** Every response body from the platform, as text (to look for plaintext health data). */
+  /** Every API, key-service and CSE response body, and WebSocket frame, as text (to look for plaintext health data). */
   bodies: string[];
 }
 
@@ -52,6 +52,8 @@ export async function openProfile(browser: Browser): Promise<WatchedPage> {
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('response', (r) => {
+    // The app's own files hold code, not data: only what the API, the key service and the CSE sent.
+    if (new URL(r.url()).pathname.startsWith('/web/')) return;
     r.text().then(
       (t) => bodies.push(t),
       () => undefined,
