@@ -20,7 +20,7 @@ const PT = 'pt-0001';
 async function signIn(w: WatchedPage, url: string, token: string): Promise<void> {
   await w.page.goto(`${url}/web/`);
   await w.page.getByLabel('Access token').fill(token);
-  await w.page.getByRole('button', { name: 'Sign in' }).click();
+  await w.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await w.page.getByTestId('patients').waitFor({ timeout: 20_000 });
 }
 

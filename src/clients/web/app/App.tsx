@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import { Box, Button, Container, Group, Text, Title } from '@mantine/core';
-import type { Auth } from '../session/auth.js';
+import type { AppAuth } from '../session/any-auth.js';
 import { DevicesPage } from '../pages/DevicesPage.js';
 import { EpisodePage } from '../pages/EpisodePage.js';
 import { PatientPage } from '../pages/PatientPage.js';
@@ -10,7 +10,7 @@ import { ErrorState, Loading } from '../components/status.js';
 import { Link, href, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
 
-export function App(props: { auth: Auth }) {
+export function App(props: { auth: AppAuth }) {
   const { auth } = props;
   const user = useSyncExternalStore(
     (l) => auth.onChange(l),

@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Card, Code, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { ApiError, describeError } from '../session/api.js';
-import type { Auth } from '../session/auth.js';
+import type { AppAuth } from '../session/any-auth.js';
 
 /**
  * Interim sign-in: the person's API token from the demo credentials file
  * (.tutela/demo/credentials.json). Replaced by OpenID Connect (authorization
  * code + PKCE) behind the same Auth interface.
  */
-export function SignInPage(props: { auth: Auth }) {
+export function SignInPage(props: { auth: AppAuth }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -49,6 +49,22 @@ export function SignInPage(props: { auth: Auth }) {
               {props.auth.endedBecause}
             </Alert>
           ) : null}
+          {props.auth.providerAvailable ? (
+            <>
+              <Button
+                variant="filled"
+                onClick={() => {
+                  setBusy(true);
+                  void props.auth.signIn();
+                }}
+              >
+                Sign in with your Tutela account
+              </Button>
+              <Text size="sm" c="gray.7">
+                Or, on the demo platform, with an access token:
+              </Text>
+            </>
+          ) : null}
           <Text size="sm">
             Paste your access token. On the demo platform each person’s token is in{' '}
             <Code>.tutela/demo/credentials.json</Code>.
@@ -64,7 +80,11 @@ export function SignInPage(props: { auth: Auth }) {
             aria-invalid={error ? true : undefined}
             data-autofocus
           />
-          <Button type="submit" loading={busy}>
+          <Button
+            type="submit"
+            loading={busy}
+            variant={props.auth.providerAvailable ? 'default' : 'filled'}
+          >
             Sign in
           </Button>
         </Stack>
