@@ -12,6 +12,7 @@ export interface DemoPlatform {
   platform: Platform;
   ward: DemoWard;
   url: string;
+  dataDir: string;
   /** API token of a demo person (doctor, nurse, responder, insurer, family). */
   token(person: string): string;
   close(): Promise<void>;
@@ -59,6 +60,7 @@ export async function startDemoPlatform(): Promise<DemoPlatform> {
     platform,
     ward,
     url: platform.url,
+    dataDir,
     token(person) {
       const t = creds?.users[person]?.token;
       if (!t) throw new Error(`no demo credentials for ${person}`);
