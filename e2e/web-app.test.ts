@@ -96,6 +96,27 @@ describe.skipIf(!haveChromium)(
       await w.context.close();
     });
 
+    it('offers the OpenID sign-in when the platform advertises a provider, loading its client under the CSP', async () => {
+      const w = await openProfile(browser);
+      // A discovery document stands in for the provider: the app loads its OpenID client chunk.
+      await w.page.route('**/oidc/.well-known/openid-configuration', (route) =>
+        route.fulfill({
+          contentType: 'application/json',
+          body: JSON.stringify({
+            issuer: `${demo.url}/oidc`,
+            authorization_endpoint: `${demo.url}/oidc/auth`,
+            token_endpoint: `${demo.url}/oidc/token`,
+            jwks_uri: `${demo.url}/oidc/jwks`,
+          }),
+        }),
+      );
+      await w.page.goto(`${demo.url}/web/`);
+      await w.page.getByRole('button', { name: 'Sign in with your Tutela account' }).waitFor();
+      await expect(w.page.getByLabel('Access token').isVisible()).resolves.toBe(true);
+      expect(cspProblems(w)).toEqual([]);
+      await w.context.close();
+    });
+
     it('the doctor and the family member see the same patient, masked differently, decrypted in the browser', async () => {
       const doctor = await openProfile(browser);
       await signIn(doctor, demo.url, demo.token('doctor'));

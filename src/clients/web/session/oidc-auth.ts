@@ -1,6 +1,7 @@
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { createApi } from './api.js';
 import type { Auth, SignedInUser } from './auth.js';
+import type { OidcSettings } from './oidc-discovery.js';
 
 /**
  * Sign-in with the platform's OpenID provider (OpenID Connect Core §3.1,
@@ -12,37 +13,6 @@ import type { Auth, SignedInUser } from './auth.js';
  * sessionStorage only. Who the person is, with their role and AL, comes
  * from GET /app/me, as with the interim token.
  */
-export interface OidcSettings {
-  authority: string;
-  clientId: string;
-  redirectUri: string;
-  postLogoutRedirectUri: string;
-}
-
-export const CALLBACK_PATH = '/web/callback';
-
-export function oidcSettingsFor(origin: string): OidcSettings {
-  return {
-    authority: `${origin}/oidc`,
-    clientId: 'tutela-web',
-    redirectUri: `${origin}${CALLBACK_PATH}`,
-    postLogoutRedirectUri: `${origin}/web/`,
-  };
-}
-
-/** Whether the platform runs an OpenID provider (its discovery document answers). */
-export async function oidcAvailable(origin: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${origin}/oidc/.well-known/openid-configuration`, {
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-    return res.ok && (res.headers.get('content-type') ?? '').includes('json');
-  } catch {
-    return false;
-  }
-}
-
 export interface OidcAuth extends Auth {
   /** On /web/callback: finishes the sign-in (code for tokens) and leaves the callback URL. */
   completeSignIn(): Promise<void>;
