@@ -46,6 +46,7 @@ Tutela is running (embedded mode).
   Service layer (oneM2M CSE ${config.cse.cseId}):  ${cse}
   Notifications (WebSocket, oneM2M.json):  ${wsUrl}/ws?ae=<your AE-ID>
   Health:                                  ${platform.url}/healthz
+  Web app (sign in with a token):          ${platform.url}/web/
   Storage:                                 ${platform.databaseLocation}
 ${platform.caFile ? `  TLS: trust the local CA                  ${rel(platform.caFile)}\n` : '  TLS: OFF (only behind a TLS-terminating proxy)\n'}
 Register an application and read the CSE:
@@ -103,7 +104,8 @@ Demo ward: ${patients}.
 
 Watch as each person (in another terminal; decrypted there, withheld fields shown as [withheld]):
 ${people}
-  Their API tokens are in ${dataDir}/demo/credentials.json (0600).
+  Their API tokens are in ${dataDir}/demo/credentials.json (0600);
+  paste one in the web app to sign in as that person.
 
 `;
 }

@@ -9,6 +9,7 @@ import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index
 import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
 import { openPlatformDevices, type PlatformDevices } from './devices.js';
+import { mountWebApp } from './web-app.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -113,6 +114,8 @@ async function serve(
       return reply.code(503).send({ status: 'unavailable', reason: 'database not reachable' });
     }
   });
+  // The web app's routes (/ and /web/*) before the CSE's catch-all binding takes the rest.
+  await mountWebApp(app);
   await cse.register(app);
   const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
   if (appServer && devices) await devices.mount(app, appServer);

@@ -1,0 +1,109 @@
+import { useEffect, useState } from 'react';
+import { Group, Stack, Table, Text, Title } from '@mantine/core';
+import type { SealedVersion } from '../../../protocol/envelope.js';
+import { Link, href } from '../app/router.js';
+import { useSession } from '../app/session.js';
+import { CriticalityBadge, When } from '../components/status.js';
+import { describeError } from '../session/api.js';
+
+type Latest = { sealed?: SealedVersion; error?: string; loading?: boolean };
+
+/** The signed-in person's patients (GET /app/me), each with its latest criticality and time. */
+export function PatientsPage() {
+  const { me, reader } = useSession();
+  const [latest, setLatest] = useState<Record<string, Latest>>({});
+
+  useEffect(() => {
+    let cancelled = false;
+    const load = () =>
+      Promise.all(
+        me.patients.map(async (p) => {
+          let entry: Latest;
+          if (!p.versions) {
+            if (!cancelled)
+              setLatest((l) => ({ ...l, [p.pt]: { error: 'no clinical content at your level' } }));
+            return;
+          }
+          try {
+            // Header only: criticality and time travel in clear; nothing is decrypted here.
+            entry = { sealed: await reader.latestSealed(p.pt) };
+          } catch (err) {
+            entry = { error: describeError(err) };
+          }
+          if (!cancelled) setLatest((l) => ({ ...l, [p.pt]: entry }));
+        }),
+      );
+    void load();
+    const t = setInterval(() => void load(), 10_000);
+    return () => {
+      cancelled = true;
+      clearInterval(t);
+    };
+  }, [me, reader]);
+
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Your patients
+      </Title>
+      {me.patients.length === 0 ? (
+        <Text>You are not in any patient’s care episode.</Text>
+      ) : (
+        <Table striped highlightOnHover aria-label="Your patients" data-testid="patients">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Patient</Table.Th>
+              <Table.Th scope="col">Your role (level)</Table.Th>
+              <Table.Th scope="col">Criticality</Table.Th>
+              <Table.Th scope="col">Latest reading</Table.Th>
+              <Table.Th scope="col">Manage</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {me.patients.map((p) => {
+              const l = latest[p.pt];
+              return (
+                <Table.Tr key={p.pt} data-pt={p.pt}>
+                  <Table.Th scope="row">
+                    <Link to={href.patient(p.pt)} aria-label={`Open the record of ${p.pt}`}>
+                      {p.pt}
+                    </Link>
+                  </Table.Th>
+                  <Table.Td>
+                    {p.role ?? me.role} ({p.al ?? me.al ?? 'none'})
+                  </Table.Td>
+                  <Table.Td>
+                    {l?.sealed ? <CriticalityBadge cl={l.sealed.cl} size="md" /> : '—'}
+                  </Table.Td>
+                  <Table.Td>
+                    {l?.error ? (
+                      <Text size="sm" c="red">
+                        {l.error}
+                      </Text>
+                    ) : l?.sealed ? (
+                      <When at={l.sealed.at} />
+                    ) : l ? (
+                      'no reading yet'
+                    ) : (
+                      'loading…'
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap="sm">
+                      <Link to={href.episode(p.pt)} aria-label={`Care episode of ${p.pt}`}>
+                        Episode
+                      </Link>
+                      <Link to={href.devices(p.pt)} aria-label={`Gateways of ${p.pt}`}>
+                        Devices
+                      </Link>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}
