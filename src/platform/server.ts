@@ -8,6 +8,8 @@ import type { Database } from '../core/db/index.js';
 import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
+import { AuthServer } from '../auth-server/index.js';
+import { DEMO_PEOPLE } from './demo/ward.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -20,6 +22,8 @@ export interface Platform {
   cse: Cse;
   /** The e-health application server (pipeline, keyring, caregiver API), unless app.enabled is off. */
   appServer: AppServer | undefined;
+  /** The authorization server (OpenID provider under /oidc), unless auth.enabled is off. */
+  authServer: AuthServer | undefined;
   app: FastifyInstance;
   databaseLocation: string;
   close(): Promise<void>;
@@ -94,6 +98,9 @@ async function serve(
   });
   await cse.register(app);
   const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
+  const authServer = config.auth.enabled
+    ? await AuthServer.create(app, { config, log, demoPeople: demoPeople(config) })
+    : undefined;
   app.server.on('upgrade', (req, socket, head) => {
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -104,8 +111,10 @@ async function serve(
     if (address && typeof address === 'object' && config.port === 0)
       url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
     cse.start();
+    await authServer?.start(url);
     await appServer?.connect(url, tls?.ca);
   } catch (err) {
+    await authServer?.close();
     await appServer?.close();
     await cse.close();
     throw err;
@@ -117,6 +126,7 @@ async function serve(
     ...(tls ? { ca: tls.ca, caFile: tls.caFile, tls: { key: tls.key, cert: tls.cert } } : {}),
     cse,
     appServer,
+    authServer,
     app,
     databaseLocation: database.location,
     async close() {
@@ -124,7 +134,18 @@ async function serve(
       await cse.close();
       await app.close();
       await appServer?.close();
+      await authServer?.close();
       await database.close();
     },
   };
+}
+
+/** The demo's people and patients, who get sign-in accounts at first start. */
+function demoPeople(config: Config) {
+  if (!config.demo.enabled || !config.app.enabled) return [];
+  const patients = Array.from({ length: config.demo.patients }, (_, i) => ({
+    id: `pt-${String(i + 1).padStart(4, '0')}`,
+    role: 'patient',
+  }));
+  return [...DEMO_PEOPLE, ...patients];
 }

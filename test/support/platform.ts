@@ -41,7 +41,7 @@ export async function startTestPlatform(
     async destroy() {
       await platform.close();
       if (target.url)
-        for (const zone of ['cse', 'app'])
+        for (const zone of ['cse', 'app', 'auth'])
           await dropPostgresSchema(target.url, `${prefix}_${zone}`);
       rmSync(dataDir, { recursive: true, force: true });
     },
