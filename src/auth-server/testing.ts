@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
+import { currentTotp } from './accounts/totp.js';
 
 /**
  * A scripted browser for tests: follows the sign-in over real HTTP with a
@@ -76,4 +77,74 @@ export function hiddenInput(html: string, name: string): string {
   const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
   if (!m) throw new Error(`no ${name} input on the page`);
   return m[1]!;
+}
+
+export async function tokenRequest(
+  url: string,
+  form: Record<string, string>,
+  basic?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/oidc/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(basic ? { authorization: `Basic ${Buffer.from(basic).toString('base64')}` } : {}),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Authorization code + PKCE for tutela-web, signing in on the server-rendered pages. */
+export async function signInWeb(
+  url: string,
+  login: string,
+  password: string,
+  totpSecret?: string,
+): Promise<Record<string, unknown>> {
+  const browser = new Browser(url);
+  const { verifier, challenge } = pkcePair();
+  const redirect = `${url}/callback`;
+  const auth = new URL(`${url}/oidc/auth`);
+  auth.search = new URLSearchParams({
+    client_id: 'tutela-web',
+    response_type: 'code',
+    redirect_uri: redirect,
+    scope: 'openid offline_access api',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'st4te',
+  }).toString();
+  const loginPage = await browser.follow(auth.href);
+  check(
+    loginPage.status === 200 && loginPage.text.includes('<label for="password">Password</label>'),
+    'login page',
+    loginPage,
+  );
+  let r = await browser.request('POST', formAction(loginPage.text), { login, password });
+  if (totpSecret) {
+    check(r.status === 200 && r.text.includes('authenticator app'), 'second-factor page', r);
+    r = await browser.request('POST', formAction(r.text), { otp: currentTotp(totpSecret) });
+  }
+  check(r.status === 303, 'redirect after sign-in', r);
+  const cb = await browser.follow(r.location!, redirect);
+  const code = new URL(cb.location!).searchParams.get('code');
+  check(
+    !!code && new URL(cb.location!).searchParams.get('state') === 'st4te',
+    'code and state',
+    cb,
+  );
+  const tokens = await tokenRequest(url, {
+    grant_type: 'authorization_code',
+    code: code!,
+    code_verifier: verifier,
+    redirect_uri: redirect,
+    client_id: 'tutela-web',
+  });
+  check(tokens.status === 200, 'token response', tokens);
+  return tokens.body;
+}
+
+function check(ok: boolean, what: string, got: unknown): void {
+  if (!ok) throw new Error(`unexpected ${what}: ${JSON.stringify(got).slice(0, 500)}`);
 }

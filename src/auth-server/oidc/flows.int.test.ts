@@ -3,71 +3,9 @@ import { fetch } from 'undici';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import { databaseTargets } from '../../core/db/testing.js';
-import { currentTotp } from '../accounts/totp.js';
-import { Browser, formAction, pkcePair } from '../testing.js';
+import { Browser, signInWeb, tokenRequest } from '../testing.js';
 
 const PASSWORD = 'amber falcon tessellate 42';
-
-async function tokenRequest(
-  url: string,
-  form: Record<string, string>,
-  basic?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/oidc/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(basic ? { authorization: `Basic ${Buffer.from(basic).toString('base64')}` } : {}),
-    },
-    body: new URLSearchParams(form).toString(),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** Authorization code + PKCE for tutela-web, signing in on the server-rendered pages. */
-export async function signInWeb(
-  url: string,
-  login: string,
-  password: string,
-  totpSecret?: string,
-): Promise<Record<string, unknown>> {
-  const browser = new Browser(url);
-  const { verifier, challenge } = pkcePair();
-  const redirect = `${url}/callback`;
-  const auth = new URL(`${url}/oidc/auth`);
-  auth.search = new URLSearchParams({
-    client_id: 'tutela-web',
-    response_type: 'code',
-    redirect_uri: redirect,
-    scope: 'openid offline_access api',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st4te',
-  }).toString();
-  const loginPage = await browser.follow(auth.href);
-  expect(loginPage.status).toBe(200);
-  expect(loginPage.text).toContain('<label for="password">Password</label>');
-  let r = await browser.request('POST', formAction(loginPage.text), { login, password });
-  if (totpSecret) {
-    expect(r.status).toBe(200);
-    expect(r.text).toContain('authenticator app');
-    r = await browser.request('POST', formAction(r.text), { otp: currentTotp(totpSecret) });
-  }
-  expect(r.status).toBe(303);
-  const cb = await browser.follow(r.location!, redirect);
-  const code = new URL(cb.location!).searchParams.get('code');
-  expect(new URL(cb.location!).searchParams.get('state')).toBe('st4te');
-  expect(code).toBeTruthy();
-  const tokens = await tokenRequest(url, {
-    grant_type: 'authorization_code',
-    code: code!,
-    code_verifier: verifier,
-    redirect_uri: redirect,
-    client_id: 'tutela-web',
-  });
-  expect(tokens.status).toBe(200);
-  return tokens.body;
-}
 
 describe.each(databaseTargets())('OpenID provider flows ($name)', (target) => {
   let platform: TestPlatform;
