@@ -36,6 +36,8 @@ describe.each(databaseTargets())('OpenID provider flows ($name)', (target) => {
         'urn:ietf:params:oauth:grant-type:device_code',
       ]),
     );
+    expect(disco.grant_types_supported).not.toContain('implicit');
+    expect(disco.response_types_supported).toEqual(['code', 'none']);
     expect(disco.revocation_endpoint).toBe(`${platform.url}/oidc/token/revocation`);
     expect(disco.end_session_endpoint).toBe(`${platform.url}/oidc/session/end`);
     const jwks = (await (await fetch(String(disco.jwks_uri))).json()) as {

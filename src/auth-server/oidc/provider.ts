@@ -49,6 +49,8 @@ export function createProvider(o: ProviderOptions): Provider {
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },
+    // OAuth 2.1 §10.1: no implicit or hybrid responses; the code flow only.
+    responseTypes: ['code', 'none'],
     scopes: ['openid', 'offline_access', API_SCOPE],
     claims: { openid: ['sub'], role: ['role'] },
     async findAccount(_ctx, sub) {
