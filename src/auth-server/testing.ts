@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { fetch } from 'undici';
+import { Agent, fetch } from 'undici';
 import { currentTotp } from './accounts/totp.js';
 
 /**
@@ -9,7 +9,14 @@ import { currentTotp } from './accounts/totp.js';
 export class Browser {
   private readonly jar = new Map<string, { value: string; path: string }>();
 
-  constructor(readonly base: string) {}
+  private readonly dispatcher: Agent | undefined;
+
+  constructor(
+    readonly base: string,
+    ca?: string,
+  ) {
+    this.dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  }
 
   async request(
     method: 'GET' | 'POST',
@@ -24,6 +31,7 @@ export class Browser {
     const res = await fetch(u, {
       method,
       redirect: 'manual',
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       headers: {
         ...(cookie ? { cookie } : {}),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
@@ -83,9 +91,11 @@ export async function tokenRequest(
   url: string,
   form: Record<string, string>,
   basic?: string,
+  ca?: string,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/oidc/token`, {
     method: 'POST',
+    ...(ca ? { dispatcher: new Agent({ connect: { ca } }) } : {}),
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       ...(basic ? { authorization: `Basic ${Buffer.from(basic).toString('base64')}` } : {}),
@@ -101,8 +111,9 @@ export async function signInWeb(
   login: string,
   password: string,
   totpSecret?: string,
+  browser = new Browser(url),
+  ca?: string,
 ): Promise<Record<string, unknown>> {
-  const browser = new Browser(url);
   const { verifier, challenge } = pkcePair();
   const redirect = `${url}/callback`;
   const auth = new URL(`${url}/oidc/auth`);
@@ -134,13 +145,18 @@ export async function signInWeb(
     'code and state',
     cb,
   );
-  const tokens = await tokenRequest(url, {
-    grant_type: 'authorization_code',
-    code: code!,
-    code_verifier: verifier,
-    redirect_uri: redirect,
-    client_id: 'tutela-web',
-  });
+  const tokens = await tokenRequest(
+    url,
+    {
+      grant_type: 'authorization_code',
+      code: code!,
+      code_verifier: verifier,
+      redirect_uri: redirect,
+      client_id: 'tutela-web',
+    },
+    undefined,
+    ca,
+  );
   check(tokens.status === 200, 'token response', tokens);
   return tokens.body;
 }

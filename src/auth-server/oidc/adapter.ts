@@ -103,3 +103,16 @@ export async function sweepExpired(db: Kysely<OidcTables>, now = Date.now()): Pr
     .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
+
+/** Removes a grant and everything issued under it (codes, refresh tokens). */
+export async function revokeGrant(db: Kysely<OidcTables>, grantId: string): Promise<void> {
+  await db
+    .deleteFrom('oidc_models')
+    .where((eb) =>
+      eb.or([
+        eb('grant_id', '=', grantId),
+        eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)]),
+      ]),
+    )
+    .execute();
+}

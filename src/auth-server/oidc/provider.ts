@@ -2,7 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Kysely } from 'kysely';
 import type { AccountStore } from '../accounts/accounts.js';
 import type { OidcTables } from '../store/oidc-tables.js';
-import { kyselyAdapter } from './adapter.js';
+import { kyselyAdapter, revokeGrant } from './adapter.js';
 import { API_SCOPE, platformClients } from './clients.js';
 import type { AuthSecrets } from './keys.js';
 import { deviceSources, logoutSource, renderError } from './provider-pages.js';
@@ -116,6 +116,21 @@ export function createProvider(o: ProviderOptions): Provider {
   };
   const provider = new Provider(issuer, configuration);
   provider.proxy = false;
+  provider.use(async (ctx, next) => {
+    await next();
+    // Signing out (end-session, "yes") ends every sign-in of this browser: oidc-provider
+    // keeps grants whose tokens outlive the session (ours do: idle-timed refresh tokens),
+    // so their grants, refresh tokens included, are revoked here.
+    if (
+      ctx.oidc?.route === 'end_session_confirm' &&
+      ctx.status === 303 &&
+      ctx.oidc.params?.logout
+    ) {
+      const auths = ctx.oidc.session?.authorizations ?? {};
+      for (const { grantId } of Object.values(auths) as Array<{ grantId?: string }>)
+        if (grantId) await revokeGrant(o.db, grantId);
+    }
+  });
   return provider;
 }
 
