@@ -107,8 +107,8 @@ export class AuthServer {
         platformUrl,
       );
     this.sweep = setInterval(() => {
-      sweepExpired(this.database.db).catch((err: unknown) =>
-        this.o.log.warn({ err }, 'oidc sweep failed'),
+      Promise.all([sweepExpired(this.database.db), this.accounts.sweepFailures()]).catch(
+        (err: unknown) => this.o.log.warn({ err }, 'auth sweep failed'),
       );
     }, 60_000);
     this.sweep.unref();

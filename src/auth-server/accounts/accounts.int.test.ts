@@ -57,6 +57,10 @@ describe.each(databaseTargets())('accounts ($name)', (target) => {
       ok: false,
       reason: 'invalid',
     });
+    // Counts idle for a day are forgotten.
+    t += 25 * 3600_000;
+    await accounts.sweepFailures();
+    expect(await database!.db.selectFrom('login_failures').selectAll().execute()).toEqual([]);
   });
 
   it('refuses weak passwords and gives clinical roles a TOTP secret, sealed at rest', async () => {

@@ -126,6 +126,16 @@ export class AccountStore {
     return { ok: true, account: { id: row.id, role: row.role, totp: true } };
   }
 
+  /** Forgets failure counts idle for a day (they would otherwise pile up for made-up logins). */
+  async sweepFailures(): Promise<void> {
+    const dayAgo = this.now() - 24 * 3600_000;
+    await this.db
+      .deleteFrom('login_failures')
+      .where('updated_at', '<', dayAgo)
+      .where('locked_until', '<', dayAgo)
+      .execute();
+  }
+
   private async lockedFor(key: string): Promise<number> {
     const row = await this.db
       .selectFrom('login_failures')
