@@ -5,6 +5,8 @@ import type { Database } from '../core/db/index.js';
 import type { Logger } from '../core/log.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../core/auth/index.js';
 import { AccountStore, DEFAULT_LOCKOUT } from './accounts/accounts.js';
+import { PasskeyStore } from './accounts/passkeys.js';
+import { registerPasskeyRoutes } from './oidc/passkey-routes.js';
 import { ensureDemoAccounts, type DemoPerson } from './accounts/demo.js';
 import { RateLimiter } from './accounts/rate-limit.js';
 import { sweepExpired } from './oidc/adapter.js';
@@ -34,13 +36,17 @@ export class AuthServer {
   private sweep: NodeJS.Timeout | undefined;
   private url = '';
   demo: { file: string; accounts: Record<string, { role: string }> } | undefined;
+  readonly passkeys: PasskeyStore;
+  private cachedVerifier: AccessTokenVerifier | undefined;
 
   private constructor(
     readonly database: Database<AuthTables>,
     readonly accounts: AccountStore,
     private readonly secrets: AuthSecrets,
     private readonly o: AuthServerOptions,
-  ) {}
+  ) {
+    this.passkeys = new PasskeyStore(database.db, () => this.url, o.now);
+  }
 
   static async create(app: FastifyInstance, o: AuthServerOptions): Promise<AuthServer> {
     const secrets = await loadOrCreateSecrets(o.config.dataDir);
@@ -55,11 +61,17 @@ export class AuthServer {
     const limiter = new RateLimiter(o.config.auth.rateLimitPerMinute, 60_000, o.now);
     try {
       await mountProvider(app, () => server.mounted, limiter);
-      await registerInteractions(app, {
+      const deps = {
         provider: () => server.mounted?.provider,
         accounts,
         limiter,
         audience: () => server.audience,
+      };
+      await registerInteractions(app, deps);
+      await registerPasskeyRoutes(app, {
+        ...deps,
+        passkeys: server.passkeys,
+        verifier: (token) => server.verifier()(token),
       });
     } catch (err) {
       await database.close();
@@ -116,17 +128,19 @@ export class AuthServer {
 
   /** A verifier holding the provider's public keys, for the zones of this process. */
   verifier(): AccessTokenVerifier {
+    if (this.cachedVerifier && this.url) return this.cachedVerifier;
     const publicKeys = this.secrets.jwks.keys.map((k) => {
       // Only the public members of each key leave this class.
       const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k;
       return pub;
     });
-    return createAccessTokenVerifier({
+    this.cachedVerifier = createAccessTokenVerifier({
       issuer: this.issuer,
       audience: this.audience,
       jwks: { keys: publicKeys },
       ...(this.o.now ? { currentDate: () => new Date(this.o.now!()) } : {}),
     });
+    return this.cachedVerifier;
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ export class Browser {
     method: 'GET' | 'POST',
     url: string,
     form?: Record<string, string>,
+    json?: unknown,
   ): Promise<{ status: number; location: string | undefined; text: string }> {
     const u = new URL(url, this.base);
     const cookie = [...this.jar.entries()]
@@ -35,8 +36,10 @@ export class Browser {
       headers: {
         ...(cookie ? { cookie } : {}),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
     });
     for (const sc of res.headers.getSetCookie()) {
       const [pair = '', ...attrs] = sc.split(';').map((s) => s.trim());

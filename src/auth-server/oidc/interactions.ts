@@ -6,7 +6,17 @@ import type { AccountStore } from '../accounts/accounts.js';
 import type { RateLimiter } from '../accounts/rate-limit.js';
 import { CLINICAL_ROLES } from '../accounts/roles.js';
 import { API_SCOPE } from './clients.js';
-import { CSP, STYLESHEET, STYLESHEET_PATH, loginPage, otpPage, page, errorText } from './pages.js';
+import {
+  CSP,
+  PASSKEY_SCRIPT,
+  PASSKEY_SCRIPT_PATH,
+  STYLESHEET,
+  STYLESHEET_PATH,
+  loginPage,
+  otpPage,
+  page,
+  errorText,
+} from './pages.js';
 
 const LoginForm = Type.Object(
   {
@@ -41,6 +51,12 @@ export interface InteractionDeps {
 export async function registerInteractions(app: FastifyInstance, d: InteractionDeps) {
   app.get(STYLESHEET_PATH, (_req, reply) =>
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get(PASSKEY_SCRIPT_PATH, (_req, reply) =>
+    reply
+      .type('text/javascript')
+      .header('cache-control', 'public, max-age=3600')
+      .send(PASSKEY_SCRIPT),
   );
   await app.register((scope, _opts, done) => {
     scope.addContentTypeParser(
@@ -120,7 +136,7 @@ export async function registerInteractions(app: FastifyInstance, d: InteractionD
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-async function withInteraction(
+export async function withInteraction(
   d: InteractionDeps,
   req: FastifyRequest,
   reply: FastifyReply,
@@ -145,7 +161,7 @@ async function withInteraction(
   return fn(provider, details);
 }
 
-function limited(
+export function limited(
   d: InteractionDeps,
   req: FastifyRequest,
   reply: FastifyReply,
@@ -173,6 +189,6 @@ async function finish(
   return reply.redirect(to, 303);
 }
 
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+export function html(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }

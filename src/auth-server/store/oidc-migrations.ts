@@ -62,4 +62,18 @@ export const oidcMigrations = (_dialect: Dialect): Record<string, Migration> => 
         .execute();
     },
   },
+  '0003-auth-passkeys': {
+    async up(db) {
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('passkeys_account').on('passkeys').column('account_id').execute();
+    },
+  },
 });

@@ -41,9 +41,24 @@ export interface LoginFailuresTable {
   updated_at: number;
 }
 
+/** WebAuthn credentials (passkeys) registered to an account. */
+export interface PasskeysTable {
+  /** Credential id, base64url. */
+  id: string;
+  account_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** Signature counter (WebAuthn §6.1.1), to spot a cloned authenticator. */
+  counter: number;
+  /** JSON array of transports, or null. */
+  transports: string | null;
+  created_at: number;
+}
+
 /** The auth zone's tables that this feature owns (the device helper adds its own). */
 export interface OidcTables {
   oidc_models: OidcModelsTable;
   accounts: AccountsTable;
   login_failures: LoginFailuresTable;
+  passkeys: PasskeysTable;
 }
