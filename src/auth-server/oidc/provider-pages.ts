@@ -70,3 +70,9 @@ export function renderError(
   );
   return Promise.resolve();
 }
+
+export function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+  ctx.type = 'html';
+  ctx.body = page('Signed out', '<p>You are signed out of Tutela on this browser.</p>');
+  return Promise.resolve();
+}

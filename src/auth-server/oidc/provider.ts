@@ -5,7 +5,12 @@ import type { OidcTables } from '../store/oidc-tables.js';
 import { kyselyAdapter, revokeGrant } from './adapter.js';
 import { API_SCOPE, platformClients } from './clients.js';
 import type { AuthSecrets } from './keys.js';
-import { deviceSources, logoutSource, renderError } from './provider-pages.js';
+import {
+  deviceSources,
+  logoutSource,
+  postLogoutSuccessSource,
+  renderError,
+} from './provider-pages.js';
 
 export interface ProviderOptions {
   platformUrl: string;
@@ -66,7 +71,7 @@ export function createProvider(o: ProviderOptions): Provider {
       deviceFlow: { enabled: true, ...deviceSources },
       revocation: { enabled: true },
       introspection: { enabled: false },
-      rpInitiatedLogout: { enabled: true, logoutSource },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => o.audience,
