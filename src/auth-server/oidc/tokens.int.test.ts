@@ -5,7 +5,7 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import { databaseTargets } from '../../core/db/testing.js';
 import { createAccessTokenVerifier } from '../../core/auth/index.js';
 import { currentTotp } from '../accounts/totp.js';
-import { Browser, formAction, hiddenInput, signInWeb, tokenRequest } from '../testing.js';
+import { Browser, formAction, hiddenInput, pkcePair, signInWeb, tokenRequest } from '../testing.js';
 
 const PASSWORD = 'amber falcon tessellate 42';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,7 +135,8 @@ describe.each(databaseTargets())(
     });
 
     it('ends a sign-in after inactivity (idle timeout), not while it is used', async () => {
-      const tokens = await signInWeb(platform.url, 'fam-2', PASSWORD);
+      const browser = new Browser(platform.url);
+      const tokens = await signInWeb(platform.url, 'fam-2', PASSWORD, undefined, browser);
       let rt = String(tokens.refresh_token);
       const refresh = () =>
         tokenRequest(platform.url, {
@@ -153,6 +154,20 @@ describe.each(databaseTargets())(
       const late = await refresh();
       expect(late.status).toBe(400);
       expect(late.body.error).toBe('invalid_grant');
+      // The browser's session at the provider has ended too: the password is asked again.
+      const q = new URLSearchParams({
+        client_id: 'tutela-web',
+        response_type: 'code',
+        redirect_uri: `${platform.url}/callback`,
+        scope: 'openid api',
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      });
+      const again = await browser.follow(
+        `${platform.url}/oidc/auth?${q.toString()}`,
+        `${platform.url}/callback`,
+      );
+      expect(again.text).toContain('<label for="password">Password</label>');
     });
 
     it('the verifier refuses an expired token, another audience, another issuer, or a forged one', async () => {
