@@ -20,6 +20,7 @@ import {
   type DeviceTables,
 } from '../auth-server/store/index.js';
 import type { AuthenticateOriginator } from '../service-layer/cse/index.js';
+import type { Authenticate } from '../app-server/api/auth.js';
 
 /** Device onboarding as the embedded platform runs it. */
 export interface PlatformDevices {
@@ -28,7 +29,7 @@ export interface PlatformDevices {
   /** The CSE's originator check: a device originator must present its current certificate. */
   authenticateOriginator: AuthenticateOriginator;
   /** Mounts /auth/devices, with the application server that enrols and revokes gateways. */
-  mount(app: FastifyInstance, appServer: AppServer): Promise<void>;
+  mount(app: FastifyInstance, appServer: AppServer, authenticate: Authenticate): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,15 +40,18 @@ const DEVICE_MANAGERS = new Set(['patient', 'doctor', 'nurse', 'family']);
 const DEVICE_ORIGINATOR = /^C(gw-[A-Za-z0-9._-]{1,125})$/;
 
 /**
- * The interim authorization of the device API: the application server's
- * directory (bearer token) and care episodes (the participant's role in
- * that patient's episode). The OIDC provider and the
- * policy engine replace both; the routes take only this function.
+ * Who may manage a patient's gateways: a caller the platform authenticates
+ * (an access token of its OpenID provider, or an interim API token while
+ * those are on) who takes part in that patient's episode with a role that
+ * manages devices.
  */
-export function directoryAuthorizer(appServer: AppServer): AuthorizeDevices {
+export function episodeAuthorizer(
+  appServer: AppServer,
+  authenticate: Authenticate,
+): AuthorizeDevices {
   return async (req: FastifyRequest, pt: string) => {
-    const token = /^Bearer ([A-Za-z0-9_-]+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const user = token ? await appServer.directory.authenticate(token) : undefined;
+    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '')?.[1];
+    const user = token ? await authenticate(token) : undefined;
     if (!user)
       throw new TutelaError(
         'unauthenticated',
@@ -81,7 +85,7 @@ export async function openPlatformDevices<DB extends DeviceTables = AuthTables>(
   const own: Database<AuthTables> | undefined = opts.database
     ? undefined
     : await openAuthDatabase(config);
-  const db = opts.database ? deviceDb(opts.database.db) : own!.db;
+  const db = opts.database ? deviceDb(opts.database.db) : deviceDb(own!.db);
   let appServer: AppServer | undefined;
   const app = () => {
     if (!appServer) throw new Error('device onboarding is not mounted');
@@ -116,12 +120,12 @@ export async function openPlatformDevices<DB extends DeviceTables = AuthTables>(
         ? undefined
         : onboarding.checkDevice(dev, certificate, { onboardedOnly: config.tls.enabled });
     },
-    async mount(fastify, server) {
+    async mount(fastify, server, authenticate) {
       appServer = server;
       await fastify.register(deviceRoutes, {
         prefix: '/auth/devices',
         onboarding,
-        authorize: directoryAuthorizer(server),
+        authorize: episodeAuthorizer(server, authenticate),
       });
     },
     close: async () => {

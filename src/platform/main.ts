@@ -46,8 +46,8 @@ Tutela is running (embedded mode).
   Service layer (oneM2M CSE ${config.cse.cseId}):  ${cse}
   Notifications (WebSocket, oneM2M.json):  ${wsUrl}/ws?ae=<your AE-ID>
   Health:                                  ${platform.url}/healthz
-  Web app (sign in with a token):          ${platform.url}/web/
-  Storage:                                 ${platform.databaseLocation}
+  Web app:                                 ${platform.url}/web/
+${platform.authServer ? `  OpenID provider (sign-in):               ${platform.authServer.issuer}/.well-known/openid-configuration\n` : ''}  Storage:                                 ${platform.databaseLocation}
 ${platform.caFile ? `  TLS: trust the local CA                  ${rel(platform.caFile)}\n` : '  TLS: OFF (only behind a TLS-terminating proxy)\n'}
 Register an application and read the CSE:
   curl${cacert} -X POST ${cse} \\
@@ -56,7 +56,7 @@ Register an application and read the CSE:
     -d '{"m2m:ae": {"rn": "demo", "api": "Ndemo", "rr": false, "srv": ["3"]}}'
   curl${cacert} ${cse}/demo -H 'X-M2M-Origin: Cdemo' -H 'X-M2M-RI: 2' -H 'X-M2M-RVI: 3'
 
-${ward ? wardBanner(ward, config.demo.tickMs, config.dataDir) : ''}Stop with Ctrl+C.`);
+${ward ? wardBanner(ward, config.demo.tickMs, config.dataDir) : ''}${platform.authServer?.demo ? signInBanner(platform.authServer.demo, rel) : ''}Stop with Ctrl+C.`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -106,6 +106,20 @@ Watch as each person (in another terminal; decrypted there, withheld fields show
 ${people}
   Their API tokens are in ${dataDir}/demo/credentials.json (0600);
   paste one in the web app to sign in as that person.
+
+`;
+}
+
+/** Where the demo accounts are, and how to sign in with them. */
+function signInBanner(
+  demo: { file: string; accounts: Record<string, { role: string }> },
+  rel: (p: string) => string,
+): string {
+  const ids = Object.keys(demo.accounts).join(', ');
+  return `Sign in as a demo person (${ids}):
+  user names, passwords and, for doctor, nurse and responder, the TOTP secret (add its
+  otpauth:// URI to an authenticator app) are in ${rel(demo.file)} (0600).
+  CLI: npx tutela login  (device sign-in: open the page it shows, enter the code, sign in)
 
 `;
 }

@@ -10,6 +10,10 @@ import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
 import { openPlatformDevices, type PlatformDevices } from './devices.js';
 import { mountWebApp } from './web-app.js';
+import { AuthServer, openAuthDatabase, type AuthTables } from '../auth-server/index.js';
+import type { Authenticate } from '../app-server/api/auth.js';
+import { platformAuthenticate } from './authenticate.js';
+import { DEMO_PEOPLE, patientUser } from './demo/ward.js';
 
 export interface Platform {
   /** Base URL, e.g. https://127.0.0.1:8443 */
@@ -24,6 +28,8 @@ export interface Platform {
   appServer: AppServer | undefined;
   /** Device onboarding (/auth/devices, the device CA), with the application server. */
   devices: PlatformDevices | undefined;
+  /** The authorization server (OpenID provider under /oidc), unless auth.enabled is off. */
+  authServer: AuthServer | undefined;
   app: FastifyInstance;
   databaseLocation: string;
   close(): Promise<void>;
@@ -53,8 +59,17 @@ async function loadTls(config: Config) {
  */
 export async function startPlatform(config: Config, log: Logger): Promise<Platform> {
   const tls = await loadTls(config);
+  // The authorization server's database, opened once for the provider and device onboarding.
+  const authDb =
+    config.app.enabled || config.auth.enabled ? await openAuthDatabase(config) : undefined;
   // Before the server exists: it must trust the device CA for client certificates.
-  const devices = config.app.enabled ? await openPlatformDevices(config, log) : undefined;
+  const devices =
+    config.app.enabled && authDb
+      ? await openPlatformDevices(config, log, { database: authDb }).catch(async (err: unknown) => {
+          await authDb.close();
+          throw err;
+        })
+      : undefined;
   const app = Fastify({
     ...(tls
       ? {
@@ -77,12 +92,13 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
   let database: Database<CseTables> | undefined;
   try {
     database = await openCseDatabase(config);
-    return await serve(config, log, tls, app, database, devices);
+    return await serve(config, log, tls, app, database, { devices, authDb });
   } catch (err) {
     // A start that fails half-way leaves nothing open: no port, no database, no worker.
     await app.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     await devices?.close().catch(() => undefined);
+    await authDb?.close().catch(() => undefined);
     throw err;
   }
 }
@@ -93,7 +109,10 @@ async function serve(
   tls: Awaited<ReturnType<typeof loadTls>>,
   app: FastifyInstance,
   database: Database<CseTables>,
-  devices: PlatformDevices | undefined,
+  {
+    devices,
+    authDb,
+  }: { devices?: PlatformDevices | undefined; authDb?: Database<AuthTables> | undefined },
 ): Promise<Platform> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let url = `${tls ? 'https' : 'http'}://${hostForUrl}:${config.port}`;
@@ -117,8 +136,23 @@ async function serve(
   // The web app's routes (/ and /web/*) before the CSE's catch-all binding takes the rest.
   await mountWebApp(app);
   await cse.register(app);
-  const appServer = config.app.enabled ? await AppServer.create(app, { config, log }) : undefined;
-  if (appServer && devices) await devices.mount(app, appServer);
+  const authServer = config.auth.enabled
+    ? await AuthServer.create(app, {
+        config,
+        log,
+        demoPeople: demoPeople(config),
+        ...(authDb ? { database: authDb } : {}),
+      })
+    : undefined;
+  // Bearer tokens on /app and /auth/devices: the provider's access tokens (platformAuthenticate).
+  let authenticate: Authenticate = async () => undefined;
+  const appServer = config.app.enabled
+    ? await AppServer.create(app, { config, log, authenticate: (token) => authenticate(token) })
+    : undefined;
+  if (appServer) {
+    authenticate = platformAuthenticate(appServer, authServer, config.auth.apiTokens);
+    if (devices) await devices.mount(app, appServer, authenticate);
+  }
   app.server.on('upgrade', (req, socket, head) => {
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -129,8 +163,10 @@ async function serve(
     if (address && typeof address === 'object' && config.port === 0)
       url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
     cse.start();
+    await authServer?.start(url);
     await appServer?.connect(url, tls?.ca);
   } catch (err) {
+    await authServer?.close();
     await appServer?.close();
     await cse.close();
     throw err;
@@ -143,6 +179,7 @@ async function serve(
     cse,
     appServer,
     devices,
+    authServer,
     app,
     databaseLocation: database.location,
     async close() {
@@ -151,7 +188,20 @@ async function serve(
       await app.close();
       await appServer?.close();
       await devices?.close();
+      await authServer?.close();
+      await authDb?.close();
       await database.close();
     },
   };
+}
+
+/** The demo's people and patients, who get sign-in accounts at first start. */
+function demoPeople(config: Config) {
+  if (!config.demo.enabled || !config.app.enabled) return [];
+  // Each patient's own user (the ward's patientUser), as the application server knows them.
+  const patients = Array.from({ length: config.demo.patients }, (_, i) => ({
+    id: patientUser(`pt-${String(i + 1).padStart(4, '0')}`),
+    role: 'patient',
+  }));
+  return [...DEMO_PEOPLE, ...patients];
 }

@@ -6,8 +6,13 @@ import { TutelaError } from '../../core/errors.js';
 import { CaregiverSession } from '../caregiver/session.js';
 import { renderVersion } from '../caregiver/render.js';
 import { readDemoCredentials } from './credentials.js';
+import { login } from './login.js';
 
 const USAGE = `Usage: tutela watch --as <user> [options]
+       tutela login [--url <url>] [--ca <file>] [--data-dir <dir>]
+
+login signs this CLI in through the web page it shows (device grant, RFC 8628)
+and keeps the tokens in <data dir>/clients/cli/tokens.json (0600).
 
 Signs in as <user>, subscribes to their patients and prints every new
 version they may see, decrypted here with a key released to this device.
@@ -38,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', default: false },
     },
   });
+  if (positionals[0] === 'login' && !values.help) return runLogin(values);
   if (values.help || positionals[0] !== 'watch' || !values.as) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -94,6 +100,30 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+async function runLogin(values: { url?: string; ca?: string; 'data-dir'?: string }) {
+  const dataDir = resolve(values['data-dir'] ?? process.env.TUTELA_DATA_DIR ?? './.tutela');
+  const demo = readDemoCredentials(dataDir);
+  const url = values.url ?? demo?.url;
+  if (!url) {
+    console.error('Pass --url <platform url> (or run this where npm start keeps its data).');
+    return 2;
+  }
+  const caFile = values.ca ?? demo?.caFile;
+  await login({
+    url,
+    dataDir,
+    ca: caFile ? readFileSync(caFile, 'utf8') : undefined,
+    prompt: (p) =>
+      console.log(
+        `To sign in, open ${p.verificationUriComplete ?? p.verificationUri}\nand check that it shows the code ${p.userCode}. Waiting…`,
+      ),
+  });
+  console.log(
+    `Signed in. Tokens kept in ${join(dataDir, 'clients', 'cli', 'tokens.json')} (0600).`,
+  );
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

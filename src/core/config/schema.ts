@@ -87,6 +87,26 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    auth: Type.Object(
+      {
+        // The authorization server (OpenID provider under /oidc, sign-in pages under /auth).
+        enabled: Type.Boolean({ default: true }),
+        // HIPAA §164.312(a)(2)(iii) automatic logoff: a sign-in unused this long ends.
+        idleTimeoutSec: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+        // A sign-in ends after this long whatever the activity.
+        maxSessionSec: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 12 * 3600 }),
+        // Lifetime of JWT access tokens (RFC 9068); they are not introspected, so keep it short.
+        accessTokenTtlSec: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+        // Requests per minute per client IP on each credential endpoint.
+        rateLimitPerMinute: Type.Integer({ minimum: 1, default: 30 }),
+        // Failed attempts per account before lockout (then 30 s, doubling, at most 15 min).
+        lockoutAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        // Also accept the interim API tokens of the application server's directory on /app
+        // (tutela watch --as, tests); off: only the provider's access tokens.
+        apiTokens: Type.Boolean({ default: true }),
+      },
+      { default: {} },
+    ),
     demo: Type.Object(
       {
         // The simulated ward of `npm start`: patients, their Things and gateways.

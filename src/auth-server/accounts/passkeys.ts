@@ -1,0 +1,148 @@
+import type { Kysely } from 'kysely';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { Rsc, TutelaError } from '../../core/errors.js';
+import type { OidcTables } from '../store/oidc-tables.js';
+
+/**
+ * Passkeys (WebAuthn Level 3) through @simplewebauthn/server. User
+ * verification is required at registration and sign-in (§5.4.6), so a
+ * passkey sign-in is multi-factor by itself (possession + biometric/PIN)
+ * and satisfies the second-factor rule of clinical roles: amr ["hwk","user"]
+ * (RFC 8176). Challenges are single use, kept in memory for 5 minutes.
+ */
+const CHALLENGE_MS = 5 * 60_000;
+
+export class PasskeyStore {
+  private readonly challenges = new Map<string, { challenge: string; expires: number }>();
+
+  constructor(
+    private readonly db: Kysely<OidcTables>,
+    /** The platform URL: its origin is the expected origin, its host the RP ID. */
+    private readonly platformUrl: () => string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get origin(): string {
+    return new URL(this.platformUrl()).origin;
+  }
+
+  private get rpID(): string {
+    return new URL(this.platformUrl()).hostname;
+  }
+
+  async registrationOptions(accountId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const existing = await this.db
+      .selectFrom('passkeys')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .execute();
+    const options = await generateRegistrationOptions({
+      rpName: 'Tutela',
+      rpID: this.rpID,
+      userName: accountId,
+      userID: new TextEncoder().encode(accountId),
+      attestationType: 'none',
+      excludeCredentials: existing.map((c) => ({ id: c.id })),
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+    });
+    this.remember(`reg:${accountId}`, options.challenge);
+    return options;
+  }
+
+  async register(accountId: string, response: RegistrationResponseJSON): Promise<string> {
+    const challenge = this.take(`reg:${accountId}`);
+    const result = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: challenge ?? '-',
+      expectedOrigin: this.origin,
+      expectedRPID: this.rpID,
+      requireUserVerification: true,
+    }).catch(() => ({ verified: false as const }));
+    if (!challenge || !result.verified)
+      throw new TutelaError(
+        'passkey_refused',
+        Rsc.BAD_REQUEST,
+        'the passkey could not be registered',
+      );
+    const { credential } = result.registrationInfo;
+    await this.db
+      .insertInto('passkeys')
+      .values({
+        id: credential.id,
+        account_id: accountId,
+        public_key: Buffer.from(credential.publicKey).toString('base64url'),
+        counter: credential.counter,
+        transports: credential.transports ? JSON.stringify(credential.transports) : null,
+        created_at: this.now(),
+      })
+      .execute();
+    return credential.id;
+  }
+
+  /** Options for a sign-in with a discoverable credential, bound to `key` (the interaction). */
+  async authenticationOptions(key: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpID,
+      userVerification: 'required',
+    });
+    this.remember(`auth:${key}`, options.challenge);
+    return options;
+  }
+
+  /** The account the assertion proves, or undefined. */
+  async authenticate(
+    key: string,
+    response: AuthenticationResponseJSON,
+  ): Promise<string | undefined> {
+    const challenge = this.take(`auth:${key}`);
+    if (!challenge || typeof response?.id !== 'string') return undefined;
+    const row = await this.db
+      .selectFrom('passkeys')
+      .selectAll()
+      .where('id', '=', response.id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const result = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: this.origin,
+      expectedRPID: this.rpID,
+      requireUserVerification: true,
+      credential: {
+        id: row.id,
+        publicKey: new Uint8Array(Buffer.from(row.public_key, 'base64url')),
+        counter: row.counter,
+      },
+    }).catch(() => undefined);
+    if (!result?.verified) return undefined;
+    // The library refuses a counter that went backwards (§6.1.1: a possible clone).
+    await this.db
+      .updateTable('passkeys')
+      .set({ counter: result.authenticationInfo.newCounter })
+      .where('id', '=', row.id)
+      .execute();
+    return row.account_id;
+  }
+
+  private remember(key: string, challenge: string): void {
+    const t = this.now();
+    for (const [k, v] of this.challenges) if (v.expires <= t) this.challenges.delete(k);
+    if (this.challenges.size > 10_000) this.challenges.clear();
+    this.challenges.set(key, { challenge, expires: t + CHALLENGE_MS });
+  }
+
+  private take(key: string): string | undefined {
+    const c = this.challenges.get(key);
+    this.challenges.delete(key);
+    return c && c.expires > this.now() ? c.challenge : undefined;
+  }
+}

@@ -1,0 +1,9 @@
+export {
+  AccessTokenError,
+  createAccessTokenVerifier,
+  type AccessTokenVerifier,
+  type Caller,
+  type TokenError,
+  type VerifierOptions,
+} from './verifier.js';
+export { bearerFrom } from './bearer.js';
