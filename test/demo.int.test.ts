@@ -9,6 +9,8 @@ import { loadConfig } from '../src/core/config/index.js';
 import { createLogger } from '../src/core/log.js';
 import { startDemoWard, type DemoWard } from '../src/platform/demo/ward.js';
 import { startPlatform, type Platform } from '../src/platform/server.js';
+import { Browser, signInWeb } from '../src/auth-server/testing.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 const run = promisify(execFile);
 const NOTES = ['slept badly', 'breathless on the stairs', 'evening tablets', 'feeling fine'];
@@ -152,6 +154,66 @@ describe('the demo ward, watched as four people', () => {
       expect(seq?.last_seq).toBeGreaterThan(0);
     }
   });
+
+  it('lets each demo person sign in through the OpenID provider and see their own level', async () => {
+    const sheet = JSON.parse(readFileSync(join(dataDir, 'demo', 'accounts.json'), 'utf8')) as {
+      accounts: Record<string, { role: string; password: string; totpSecret?: string }>;
+    };
+    expect(statSync(join(dataDir, 'demo', 'accounts.json')).mode & 0o777).toBe(0o600);
+    const expected: Record<string, string> = {
+      doctor: 'R',
+      nurse: 'N',
+      responder: 'N',
+      family: 'L',
+      insurer: 'M',
+      'patient-0001': 'V',
+    };
+    const dispatcher = new Agent({ connect: { ca: platform.ca! } });
+    try {
+      for (const [id, level] of Object.entries(expected)) {
+        const a = sheet.accounts[id]!;
+        // Clinical roles cannot sign in without their second factor.
+        expect(Boolean(a.totpSecret)).toBe(['doctor', 'nurse', 'responder'].includes(id));
+        const tokens = await signInWeb(
+          platform.url,
+          id,
+          a.password,
+          a.totpSecret,
+          new Browser(platform.url, platform.ca),
+          platform.ca,
+        );
+        const res = await undiciFetch(`${platform.url}/app/me`, {
+          headers: { authorization: `Bearer ${String(tokens.access_token)}` },
+          dispatcher,
+        });
+        const me = (await res.json()) as {
+          id: string;
+          patients: Array<{ pt: string; versions: string }>;
+        };
+        expect(me.id).toBe(id);
+        expect(me.patients.length).toBeGreaterThan(0);
+        for (const p of me.patients) expect(p.versions).toMatch(new RegExp(`/rl-${level}$`));
+      }
+    } finally {
+      await dispatcher.close();
+    }
+    // The CLI gives the current code of a demo account for the demo without an app.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/clients/cli/main.ts',
+        'code',
+        '--as',
+        'nurse',
+        '--data-dir',
+        dataDir,
+      ],
+      { timeout: 30_000 },
+    );
+    expect(stdout.trim()).toMatch(/^\d{6}$/);
+  }, 60_000);
 
   it('leaves no health data in clear in any file, database row or log line', async () => {
     const needles = [...NOTES, 'Observation', 'loinc', 'beats/minute', 'valueQuantity'];

@@ -7,7 +7,7 @@ import { createAccessTokenVerifier, type AccessTokenVerifier } from '../core/aut
 import { AccountStore, DEFAULT_LOCKOUT } from './accounts/accounts.js';
 import { PasskeyStore } from './accounts/passkeys.js';
 import { registerPasskeyRoutes } from './oidc/passkey-routes.js';
-import { ensureDemoAccounts, type DemoPerson } from './accounts/demo.js';
+import { ensureDemoAccounts, type DemoAccount, type DemoPerson } from './accounts/demo.js';
 import { RateLimiter } from './accounts/rate-limit.js';
 import { sweepExpired } from './oidc/adapter.js';
 import { registerInteractions } from './oidc/interactions.js';
@@ -37,7 +37,7 @@ export class AuthServer {
   private mounted: { provider: Provider; handler: ReturnType<Provider['callback']> } | undefined;
   private sweep: NodeJS.Timeout | undefined;
   private url = '';
-  demo: { file: string; accounts: Record<string, { role: string }> } | undefined;
+  demo: { file: string; accounts: Record<string, DemoAccount> } | undefined;
   readonly passkeys: PasskeyStore;
   private cachedVerifier: AccessTokenVerifier | undefined;
   /** False when the platform opened the zone's database and closes it itself. */

@@ -56,7 +56,7 @@ Register an application and read the CSE:
     -d '{"m2m:ae": {"rn": "demo", "api": "Ndemo", "rr": false, "srv": ["3"]}}'
   curl${cacert} ${cse}/demo -H 'X-M2M-Origin: Cdemo' -H 'X-M2M-RI: 2' -H 'X-M2M-RVI: 3'
 
-${ward ? wardBanner(ward, config.demo.tickMs, config.dataDir) : ''}${platform.authServer?.demo ? signInBanner(platform.authServer.demo, rel) : ''}Stop with Ctrl+C.`);
+${ward ? wardBanner(ward, config.demo.tickMs, config.dataDir) : ''}${platform.authServer?.demo ? signInBanner(platform.authServer.demo, platform.url, rel) : ''}Stop with Ctrl+C.`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -110,16 +110,27 @@ ${people}
 `;
 }
 
-/** Where the demo accounts are, and how to sign in with them. */
+/** The demo accounts (made at first start), printed so a newcomer can sign in as each person. */
 function signInBanner(
-  demo: { file: string; accounts: Record<string, { role: string }> },
+  demo: {
+    file: string;
+    accounts: Record<string, { role: string; password: string; totpSecret?: string }>;
+  },
+  url: string,
   rel: (p: string) => string,
 ): string {
-  const ids = Object.keys(demo.accounts).join(', ');
-  return `Sign in as a demo person (${ids}):
-  user names, passwords and, for doctor, nurse and responder, the TOTP secret (add its
-  otpauth:// URI to an authenticator app) are in ${rel(demo.file)} (0600).
-  CLI: npx tutela login  (device sign-in: open the page it shows, enter the code, sign in)
+  const rows = Object.entries(demo.accounts)
+    .map(
+      ([id, a]) =>
+        `  ${id.padEnd(14)}${a.role.padEnd(11)}${a.password}${a.totpSecret ? '   + TOTP code' : ''}`,
+    )
+    .join('\n');
+  return `Sign in to the web app (${url}/web/, "Sign in with your Tutela account") as a demo person:
+  user          role       password
+${rows}
+  Doctor, nurse and responder also enter a code from an authenticator app: add the otpauth://
+  URI of their totpSecret from ${rel(demo.file)} (0600), or print the current code with
+  npx tutela code --as <user>. CLI: npx tutela login (device sign-in).
 
 `;
 }

@@ -2,14 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TutelaError } from '../../core/errors.js';
 import { CaregiverSession } from '../caregiver/session.js';
 import { renderVersion } from '../caregiver/render.js';
 import { readDemoCredentials } from './credentials.js';
+import { demoCode } from './demo-code.js';
 import { login } from './login.js';
 
 const USAGE = `Usage: tutela watch --as <user> [options]
        tutela login [--url <url>] [--ca <file>] [--data-dir <dir>]
+       tutela code --as <user> [--data-dir <dir>]
+
+code prints the current sign-in code of a demo account (doctor, nurse,
+responder) from the sheet npm start wrote, for the demo without an app.
 
 login signs this CLI in through the web page it shows (device grant, RFC 8628)
 and keeps the tokens in <data dir>/clients/cli/tokens.json (0600).
@@ -44,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (positionals[0] === 'login' && !values.help) return runLogin(values);
+  if (positionals[0] === 'code' && values.as) {
+    const dir = resolve(values['data-dir'] ?? process.env.TUTELA_DATA_DIR ?? './.tutela');
+    console.log(demoCode(dir, values.as));
+    return 0;
+  }
   if (values.help || positionals[0] !== 'watch' || !values.as) {
     console.log(USAGE);
     return values.help ? 0 : 2;
@@ -129,7 +138,7 @@ async function runLogin(values: { url?: string; ca?: string; 'data-dir'?: string
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof TutelaError ? `tutela: ${err.message}` : err);
+    console.error(err instanceof Error ? `tutela: ${err.message}` : err);
     process.exit(1);
   },
 );
