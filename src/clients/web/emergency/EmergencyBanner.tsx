@@ -37,7 +37,7 @@ export function EmergencyBanner(props: {
 
   return (
     <Alert
-      color="red"
+      color="red.9"
       variant="filled"
       role="region"
       aria-label="Emergency access"
@@ -55,7 +55,7 @@ export function EmergencyBanner(props: {
             : `You opened ${pt} by breaking the glass. Everything you open is logged; the patient and the data-protection officer have been told.`}
         </Text>
         {over ? null : (
-          <Button color="red" variant="white" size="xs" loading={busy} onClick={() => void end()}>
+          <Button color="red.9" variant="white" size="xs" loading={busy} onClick={() => void end()}>
             End now
           </Button>
         )}

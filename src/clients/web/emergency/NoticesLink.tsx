@@ -44,7 +44,7 @@ export function NoticesLink(props: { auth: Auth }) {
         Notices
       </Link>
       {unread ? (
-        <Badge color="red" size="sm" circle aria-hidden="true">
+        <Badge color="red.9" size="sm" circle aria-hidden="true">
           {unread}
         </Badge>
       ) : null}

@@ -112,7 +112,7 @@ export function EmergencyPage() {
             <Text role="status">Emergency access to {opened} is open. Opening the record…</Text>
           ) : null}
           <Group>
-            <Button type="submit" color="red" loading={busy} disabled={!!opened}>
+            <Button type="submit" color="red.9" loading={busy} disabled={!!opened}>
               Open emergency access
             </Button>
           </Group>

@@ -147,7 +147,7 @@ function NoticeCard(props: { notice: Notice; onRead: () => void; onEnd: () => vo
             </Button>
           ) : null}
           {state.open && isPatient ? (
-            <Button size="xs" color="red" onClick={props.onEnd}>
+            <Button size="xs" color="red.9" onClick={props.onEnd}>
               End this access now
             </Button>
           ) : null}

@@ -94,17 +94,20 @@ export function PatientPage(props: { pt: string }) {
         <Group gap="sm">
           <Text size="sm">
             You see this record as <b>{mine.role ?? me.role}</b>, level{' '}
-            <b>{mine.al ?? me.al ?? 'none'}</b>.
+            {/* Under a grant the level is the grant's (none without a second factor), not my account's. */}
+            <b>{mine.al ?? (mine.emergency ? 'none' : me.al) ?? 'none'}</b>.
           </Text>
-          <Badge
-            variant="dot"
-            color={live === 'live' ? 'green' : 'gray'}
-            role="status"
-            aria-live="polite"
-            data-live={live}
-          >
-            {LIVE_TEXT[live]}
-          </Badge>
+          {blocked ? null : (
+            <Badge
+              variant="dot"
+              color={live === 'live' ? 'green' : 'gray'}
+              role="status"
+              aria-live="polite"
+              data-live={live}
+            >
+              {LIVE_TEXT[live]}
+            </Badge>
+          )}
         </Group>
       </Group>
       {mine.emergency ? <EmergencyBanner patient={{ ...mine, emergency: mine.emergency }} /> : null}
@@ -116,8 +119,12 @@ export function PatientPage(props: { pt: string }) {
       ) : null}
       <Group gap="md">
         <Link to={href.patients()}>All patients</Link>
-        <Link to={href.episode(pt)}>Care episode</Link>
-        <Link to={href.devices(pt)}>Gateways</Link>
+        {mine.emergency ? null : (
+          <>
+            <Link to={href.episode(pt)}>Care episode</Link>
+            <Link to={href.devices(pt)}>Gateways</Link>
+          </>
+        )}
       </Group>
       {error ? <ErrorState message={error} onRetry={() => void load()} /> : null}
       {record === undefined && !error && !blocked ? (
