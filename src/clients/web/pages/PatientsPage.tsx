@@ -25,7 +25,15 @@ export function PatientsPage() {
           let entry: Latest;
           if (!p.versions) {
             if (!cancelled)
-              setLatest((l) => ({ ...l, [p.pt]: { error: 'no clinical content at your level' } }));
+              setLatest((l) => ({
+                ...l,
+                [p.pt]: {
+                  // A grant gives a level only to a sign-in with a second factor (break-glass.cedar).
+                  error: p.emergency
+                    ? 'readable only after a sign-in with a second factor'
+                    : 'no clinical content at your level',
+                },
+              }));
             return;
           }
           try {
@@ -90,7 +98,7 @@ export function PatientsPage() {
                     </Group>
                   </Table.Th>
                   <Table.Td>
-                    {p.role ?? me.role} ({p.al ?? me.al ?? 'none'})
+                    {p.role ?? me.role} ({p.al ?? (p.emergency ? null : me.al) ?? 'none'})
                   </Table.Td>
                   <Table.Td>
                     {l?.sealed ? <CriticalityBadge cl={l.sealed.cl} size="md" /> : '—'}
