@@ -105,7 +105,7 @@ export function PatientsPage() {
                   </Table.Td>
                   <Table.Td>
                     {l?.error ? (
-                      <Text size="sm" c="red">
+                      <Text size="sm" c="red.8">
                         {l.error}
                       </Text>
                     ) : l?.sealed ? (
