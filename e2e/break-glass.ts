@@ -41,6 +41,11 @@ export function breakGlassTests(get: () => { demo: DemoPlatform; browser: Browse
     await w.page.getByRole('button', { name: 'Open emergency access' }).click();
     await w.page.getByText('The reason is mandatory').waitFor();
     await expect(w.page.getByLabel('Reason').getAttribute('aria-invalid')).resolves.toBe('true');
+    await w.page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { tagName: string } | null } })
+          .document.activeElement?.tagName === 'TEXTAREA',
+    );
     await w.page
       .getByLabel('Reason')
       .fill('Collapsed in the waiting room, care team not reachable');
@@ -77,6 +82,8 @@ export function breakGlassTests(get: () => { demo: DemoPlatform; browser: Browse
     const { demo, browser } = get();
     const app = demo.platform.appServer!;
     const token = await outsider();
+    // A data-protection officer, told of every grant from now on.
+    const dpoToken = await app.directory.addUser('dpo-e2e', 'dpo');
     // An earlier grant, ended by its holder, then an open one.
     const first = await app.emergency.open(
       PT,
@@ -126,6 +133,17 @@ export function breakGlassTests(get: () => { demo: DemoPlatform; browser: Browse
     );
     await patient.page.screenshot({ path: screenshotPath('web-app-notices.png'), fullPage: true });
 
+    // The DPO is told too, but only the patient (or the holder) may end the access.
+    const dpo = await openProfile(browser);
+    await signIn(dpo, demo.url, dpoToken);
+    await dpo.page.getByRole('link', { name: 'Notices, 2 unread' }).click();
+    const dpoNewest = dpo.page.locator('li[data-notice]').first();
+    await expect(dpoNewest.getByTestId('grant-end').textContent()).resolves.toMatch(/^Open until /);
+    await expect(dpoNewest.getByTestId('reason').textContent()).resolves.toContain(reason);
+    await expect(
+      dpo.page.getByRole('button', { name: 'End this access now' }).count(),
+    ).resolves.toBe(0);
+
     await older.getByRole('button', { name: `Mark read: emergency access to ${PT}` }).click();
     await patient.page.getByRole('link', { name: 'Notices, 1 unread' }).waitFor();
     await expect(older.getAttribute('data-unread')).resolves.toBe('false');
@@ -159,6 +177,15 @@ export function breakGlassTests(get: () => { demo: DemoPlatform; browser: Browse
       new RegExp(`by ${OUTSIDER}, who opened it\\.$`),
     );
     expect(third.id).not.toBe(open.id);
+    // The DPO reads who ended each one: the holder, the patient.
+    await dpo.page.reload();
+    const dpoCards = dpo.page.locator('li[data-notice]');
+    await dpoCards.nth(2).waitFor();
+    await expect(dpoCards.nth(1).getByTestId('grant-end').textContent()).resolves.toMatch(
+      new RegExp(`by the patient \\(${PATIENT}\\)\\.$`),
+    );
+    expect(cspProblems(dpo)).toEqual([]);
+    await dpo.context.close();
 
     expect(cspProblems(holder)).toEqual([]);
     expect(cspProblems(patient)).toEqual([]);

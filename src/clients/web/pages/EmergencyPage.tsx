@@ -34,7 +34,13 @@ export function EmergencyPage() {
     const found = checkOpenForm({ pt, reason, minutes });
     setErrors(found);
     setRefusal(undefined);
-    if (Object.keys(found).length > 0) return;
+    if (Object.keys(found).length > 0) {
+      // Take the person to the first field to correct (its message is read with it).
+      requestAnimationFrame(() =>
+        document.querySelector<HTMLElement>('#emergency-form [aria-invalid="true"]')?.focus(),
+      );
+      return;
+    }
     setBusy(true);
     const id = pt.trim();
     try {
@@ -68,7 +74,12 @@ export function EmergencyPage() {
           until when and the reason you give.
         </Text>
       </Alert>
-      <form onSubmit={(e) => void submit(e)} aria-label="Emergency access" noValidate>
+      <form
+        id="emergency-form"
+        onSubmit={(e) => void submit(e)}
+        aria-label="Emergency access"
+        noValidate
+      >
         <Stack gap="sm">
           <TextInput
             label="Patient id"
