@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,10 +8,11 @@ import {
   haveChromium,
   launchChromium,
   openProfile,
-  type WatchedPage,
   screenshotPath,
 } from './support/browser.js';
 import { buildWebApp, startDemoPlatform, type DemoPlatform } from './support/platform.js';
+import { cspProblems, openRecord, signIn } from './support/app.js';
+import { breakGlassTests } from './break-glass.js';
 
 if (!haveChromium)
   console.warn(
@@ -19,37 +20,6 @@ if (!haveChromium)
   );
 
 const PT = 'pt-0001';
-
-async function signIn(w: WatchedPage, url: string, token: string): Promise<void> {
-  await w.page.goto(`${url}/web/`);
-  await w.page.getByLabel('Access token').fill(token);
-  await w.page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await w.page.getByTestId('patients').waitFor({ timeout: 20_000 });
-}
-
-async function openRecord(page: Page, pt: string) {
-  await page.getByRole('link', { name: `Open the record of ${pt}` }).click();
-  await page.getByTestId('record').waitFor({ timeout: 30_000 });
-  const rows = await page
-    .getByTestId('vitals')
-    .locator('tbody tr')
-    .evaluateAll((trs) =>
-      trs.map((tr) => ({
-        name: tr.querySelector('th')?.textContent ?? '',
-        value: tr.querySelector('td')?.textContent ?? '',
-        withheld: tr.getAttribute('data-withheld') === 'true',
-      })),
-    );
-  const news2 = (await page.getByTestId('news2').textContent()) ?? '';
-  const criticality = await page
-    .locator('[data-criticality]')
-    .first()
-    .getAttribute('data-criticality');
-  return { rows, news2, criticality };
-}
-
-const cspProblems = (w: WatchedPage) =>
-  w.problems.filter((p) => /Content Security Policy|page error/i.test(p));
 
 describe.skipIf(!haveChromium)(
   'the web app in headless Chromium, against the demo platform',
@@ -343,5 +313,7 @@ describe.skipIf(!haveChromium)(
       expect(cspProblems(w)).toEqual([]);
       await w.context.close();
     }, 90_000);
+
+    breakGlassTests(() => ({ demo, browser }));
   },
 );

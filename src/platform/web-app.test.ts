@@ -35,6 +35,8 @@ describe('the web app server', () => {
       '/web/patients/pt-0001',
       '/web/patients/pt-0001/episode',
       '/web/callback',
+      '/web/notices',
+      '/web/emergency',
     ]) {
       const res = await app.inject({ url });
       expect(res.statusCode).toBe(200);
@@ -51,7 +53,7 @@ describe('the web app server', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       nonces.add(nonce!);
     }
-    expect(nonces.size).toBe(4);
+    expect(nonces.size).toBe(6);
   });
 
   it('serves built assets by exact name, immutable, and nothing else', async () => {

@@ -30,4 +30,5 @@ import '@mantine/core/styles/Card.css';
 import '@mantine/core/styles/Alert.css';
 import '@mantine/core/styles/Code.css';
 import '@mantine/core/styles/Table.css';
+import '@mantine/core/styles/Blockquote.css';
 import './app.css';

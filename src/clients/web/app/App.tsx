@@ -6,6 +6,9 @@ import { EpisodePage } from '../pages/EpisodePage.js';
 import { PatientPage } from '../pages/PatientPage.js';
 import { PatientsPage } from '../pages/PatientsPage.js';
 import { SignInPage } from '../pages/SignInPage.js';
+import { NoticesPage } from '../pages/NoticesPage.js';
+import { EmergencyPage } from '../pages/EmergencyPage.js';
+import { NoticesLink } from '../emergency/NoticesLink.js';
 import { ErrorState, Loading } from '../components/status.js';
 import { Link, href, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
@@ -35,6 +38,7 @@ export function App(props: { auth: AppAuth }) {
             </Title>
             {user ? (
               <Group gap="sm">
+                <NoticesLink key={user.id} auth={auth} />
                 <Text size="sm" data-testid="signed-in-as">
                   {user.id} · {user.role}
                   {user.al ? ` (level ${user.al})` : ''}
@@ -82,6 +86,10 @@ function Pages() {
       return <EpisodePage key={route.pt} pt={route.pt} />;
     case 'devices':
       return <DevicesPage key={route.pt} pt={route.pt} />;
+    case 'notices':
+      return <NoticesPage />;
+    case 'emergency':
+      return <EmergencyPage />;
     default:
       return <ErrorState title="Page not found" message="There is no such page in Tutela." />;
   }

@@ -5,12 +5,20 @@ describe('the web app routes', () => {
   it('parses what href makes, and nothing else', () => {
     expect(parse(href.patients())).toEqual({ page: 'patients' });
     expect(parse('/web')).toEqual({ page: 'patients' });
+    expect(parse(href.notices())).toEqual({ page: 'notices' });
+    expect(parse(href.emergency())).toEqual({ page: 'emergency' });
     for (const pt of ['pt-0001', 'a b/c', 'é']) {
       expect(parse(href.patient(pt))).toEqual({ page: 'patient', pt });
       expect(parse(href.episode(pt))).toEqual({ page: 'episode', pt });
       expect(parse(href.devices(pt))).toEqual({ page: 'devices', pt });
     }
-    for (const bad of ['/web/patients/', '/web/patients/x/y', '/web/x', '/web/patients/%E0%A4%A'])
+    for (const bad of [
+      '/web/patients/',
+      '/web/patients/x/y',
+      '/web/x',
+      '/web/patients/%E0%A4%A',
+      '/web/notices/x',
+    ])
       expect(parse(bad)).toEqual({ page: 'not-found' });
   });
 });

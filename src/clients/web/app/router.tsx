@@ -13,11 +13,15 @@ export type Route =
   | { page: 'patient'; pt: string }
   | { page: 'episode'; pt: string }
   | { page: 'devices'; pt: string }
+  | { page: 'notices' }
+  | { page: 'emergency' }
   | { page: 'not-found' };
 
 export function parse(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   if (rest === '' || rest === '/') return { page: 'patients' };
+  if (/^\/notices\/?$/.test(rest)) return { page: 'notices' };
+  if (/^\/emergency\/?$/.test(rest)) return { page: 'emergency' };
   const m = /^\/patients\/([^/]+)(?:\/(episode|devices))?\/?$/.exec(rest);
   if (!m) return { page: 'not-found' };
   let pt: string;
@@ -38,6 +42,8 @@ export const href = {
   patient: (pt: string) => `${BASE}/patients/${encodeURIComponent(pt)}`,
   episode: (pt: string) => `${BASE}/patients/${encodeURIComponent(pt)}/episode`,
   devices: (pt: string) => `${BASE}/patients/${encodeURIComponent(pt)}/devices`,
+  notices: () => `${BASE}/notices`,
+  emergency: () => `${BASE}/emergency`,
 };
 
 const listeners = new Set<() => void>();

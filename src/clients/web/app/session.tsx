@@ -61,7 +61,10 @@ export function SessionProvider(props: {
     (async () => {
       const me = await api<Me>('GET', '/app/me');
       if (cancelled) return;
-      setState({ kind: 'loading', step: 'Preparing this browser’s device key…' });
+      // Only on the first run: reloading /app/me keeps the pages mounted (and their state).
+      setState((s) =>
+        s.kind === 'ready' ? s : { kind: 'loading', step: 'Preparing this browser’s device key…' },
+      );
       let device = await ensureDevice(api, user);
       await registerAe(me, auth.accessToken());
       const reader = new RecordReader(

@@ -3,6 +3,8 @@ import { Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, href } from '../app/router.js';
 import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
+import { EmergencyBanner } from '../emergency/EmergencyBanner.js';
+import { MFA_MESSAGE } from '../emergency/text.js';
 import { listen, type LiveStatus } from '../records/live.js';
 import type { RecordView } from '../records/view.js';
 import { ApiError, describeError } from '../session/api.js';
@@ -37,8 +39,11 @@ export function PatientPage(props: { pt: string }) {
     }
   }, [pt, reader]);
 
+  // Under a grant without a second factor in this sign-in the policies give no level to read.
+  const blocked = !!mine?.emergency && !mine.versions;
+
   useEffect(() => {
-    if (!mine) return;
+    if (!mine || blocked) return;
     void load();
     let cancelled = false;
     // Listen first: the CSE verifies a new subscription's target (TS-0001 §10.2.10.1, "verification
@@ -75,7 +80,7 @@ export function PatientPage(props: { pt: string }) {
       cancelled = true;
       stop();
     };
-  }, [api, load, me.ae, mine, pt, reader]);
+  }, [api, blocked, load, me.ae, mine, pt, reader]);
 
   if (!mine)
     return <ErrorState title="Not one of your patients" message={`${pt} is not in your care.`} />;
@@ -89,26 +94,42 @@ export function PatientPage(props: { pt: string }) {
         <Group gap="sm">
           <Text size="sm">
             You see this record as <b>{mine.role ?? me.role}</b>, level{' '}
-            <b>{mine.al ?? me.al ?? 'none'}</b>.
+            {/* Under a grant the level is the grant's (none without a second factor), not my account's. */}
+            <b>{mine.al ?? (mine.emergency ? 'none' : me.al) ?? 'none'}</b>.
           </Text>
-          <Badge
-            variant="dot"
-            color={live === 'live' ? 'green' : 'gray'}
-            role="status"
-            aria-live="polite"
-            data-live={live}
-          >
-            {LIVE_TEXT[live]}
-          </Badge>
+          {blocked ? null : (
+            <Badge
+              variant="dot"
+              color={live === 'live' ? 'green' : 'gray'}
+              role="status"
+              aria-live="polite"
+              data-live={live}
+            >
+              {LIVE_TEXT[live]}
+            </Badge>
+          )}
         </Group>
       </Group>
+      {mine.emergency ? <EmergencyBanner patient={{ ...mine, emergency: mine.emergency }} /> : null}
+      {blocked ? (
+        <ErrorState
+          title="The record cannot be read in this sign-in"
+          message={`Reading a record under emergency access: ${MFA_MESSAGE}`}
+        />
+      ) : null}
       <Group gap="md">
         <Link to={href.patients()}>All patients</Link>
-        <Link to={href.episode(pt)}>Care episode</Link>
-        <Link to={href.devices(pt)}>Gateways</Link>
+        {mine.emergency ? null : (
+          <>
+            <Link to={href.episode(pt)}>Care episode</Link>
+            <Link to={href.devices(pt)}>Gateways</Link>
+          </>
+        )}
       </Group>
       {error ? <ErrorState message={error} onRetry={() => void load()} /> : null}
-      {record === undefined && !error ? <Loading label="Decrypting the latest record…" /> : null}
+      {record === undefined && !error && !blocked ? (
+        <Loading label="Decrypting the latest record…" />
+      ) : null}
       {record === null ? (
         <Text role="status">
           No reading of {pt} that you may read yet; new readings appear here.

@@ -9,6 +9,8 @@ export interface MePatient {
   /** The version (alert) container at my AL; null when my AL in this episode is none (admin, dpo). */
   versions: string | null;
   alerts: string | null;
+  /** Present when I read this patient through an emergency grant (break the glass), until when. */
+  emergency?: { grant: string; until: number };
 }
 
 export interface Me {
