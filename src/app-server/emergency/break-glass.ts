@@ -103,12 +103,22 @@ export class EmergencyAccess {
     });
     if (!decision.allowed) {
       await audit('refused', decision.reasons.join(', ') || 'no policy permits it');
-      throw refuse(
-        user.mfa ? 'not_allowed' : 'mfa_required',
-        user.mfa
-          ? `as ${user.role} you may not open emergency access`
-          : 'emergency access needs a sign-in with a second factor',
-      );
+      // Say "second factor" only when one would change the answer (a family member never may).
+      const withMfa =
+        !user.mfa &&
+        this.o.access.decide(
+          { ...user, mfa: true },
+          'breakGlass',
+          { kind: 'episode', pt },
+          undefined,
+          {
+            purposeOfUse: 'ETREAT',
+            reason: why,
+          },
+        ).allowed;
+      throw withMfa
+        ? refuse('mfa_required', 'emergency access needs a sign-in with a second factor')
+        : refuse('not_allowed', `as ${user.role} you may not open emergency access`);
     }
     // Unknown patients are refused only after the policy check: outsiders learn nothing.
     if (!patient) {

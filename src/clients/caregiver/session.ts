@@ -21,7 +21,8 @@ export interface Me {
   role: string;
   al: Confidentiality;
   ae: string;
-  patients: Array<{ pt: string; versions: string; alerts: string }>;
+  /** versions / alerts: null where this person reads no version (admin, dpo) or hears no alert. */
+  patients: Array<{ pt: string; versions: string | null; alerts: string | null }>;
 }
 
 export interface SessionOptions {
@@ -170,9 +171,11 @@ export class CaregiverSession {
     const p = me.patients.find((x) => x.pt === pt);
     if (!p)
       throw new TutelaError('not_in_episode', Rsc.NOT_FOUND, `${pt} is not one of your patients`);
+    const container = kind === 'alerts' ? p.alerts : p.versions;
+    if (!container) return undefined;
     const cse = new M2MClient({ baseUrl: this.opts.baseUrl, origin: me.ae, ca: this.opts.ca });
     try {
-      const res = await cse.request('GET', `${kind === 'alerts' ? p.alerts : p.versions}/la`);
+      const res = await cse.request('GET', `${container}/la`);
       if (res.rsc === Rsc.NOT_FOUND) return undefined;
       const con = (res.body['m2m:cin'] as { con?: unknown } | undefined)?.con;
       if (res.rsc !== Rsc.OK || typeof con !== 'string')
@@ -227,7 +230,11 @@ export class CaregiverSession {
 
   private cseRn(): string {
     // The version paths the application server gives start with the CSEBase name.
-    return this.requireMe().patients[0]?.versions.split('/')[1] ?? 'cse-in';
+    return (
+      this.requireMe()
+        .patients.find((p) => p.versions)
+        ?.versions?.split('/')[1] ?? 'cse-in'
+    );
   }
 
   private requireMe(): Me {
