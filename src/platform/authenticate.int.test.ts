@@ -1,4 +1,7 @@
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config/index.js';
+import { apiTokensOn } from './server.js';
 import { databaseTargets } from '../core/db/testing.js';
 import { generateKeyPair } from '../crypto/hpke.js';
 import { signInWeb, tokenRequest } from '../auth-server/testing.js';
@@ -103,7 +106,7 @@ describe.each(databaseTargets())(
       const [h, p, s] = fam.split('.');
       const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'doctor' })).toString('base64url')}.${s}`;
       expect((await me(forged)).status).toBe(401);
-      // The interim API token still works while auth.apiTokens is on (the default).
+      // The interim API token still works while auth.apiTokens is on (as the test platform sets it).
       expect((await me(apiToken)).status).toBe(200);
     });
   },
@@ -132,5 +135,16 @@ describe('/app with auth.apiTokens off', () => {
     } finally {
       await platform.destroy();
     }
+  });
+});
+
+describe('whether /app takes interim API tokens', () => {
+  it('does by default only with the demo ward, and as configured otherwise', () => {
+    const on = (overrides: Record<string, unknown>) =>
+      apiTokensOn(loadConfig({}, { dataDir: tmpdir(), ...overrides }));
+    expect(on({ demo: { enabled: true } })).toBe(true);
+    expect(on({ demo: { enabled: false } })).toBe(false);
+    expect(on({ demo: { enabled: true }, auth: { apiTokens: false } })).toBe(false);
+    expect(on({ demo: { enabled: false }, auth: { apiTokens: true } })).toBe(true);
   });
 });

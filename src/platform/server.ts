@@ -150,7 +150,7 @@ async function serve(
     ? await AppServer.create(app, { config, log, authenticate: (token) => authenticate(token) })
     : undefined;
   if (appServer) {
-    authenticate = platformAuthenticate(appServer, authServer, config.auth.apiTokens);
+    authenticate = platformAuthenticate(appServer, authServer, apiTokensOn(config));
     if (devices) await devices.mount(app, appServer, authenticate);
   }
   app.server.on('upgrade', (req, socket, head) => {
@@ -193,6 +193,11 @@ async function serve(
       await database.close();
     },
   };
+}
+
+/** Whether /app also takes the interim API tokens: as configured, else only with the demo ward. */
+export function apiTokensOn(config: Config): boolean {
+  return config.auth.apiTokens ?? config.demo.enabled;
 }
 
 /** The demo's people and patients, who get sign-in accounts at first start. */

@@ -32,6 +32,8 @@ export async function startTestPlatform(
       app: { enabled: false },
       database: { ...(target.url ? { url: target.url } : {}), pgSchemaPrefix: prefix },
       ...overrides,
+      // Tests sign people in with interim API tokens unless they say otherwise.
+      auth: { apiTokens: true, ...((overrides.auth as object | undefined) ?? {}) },
     },
   );
   const platform = await startPlatform(config, silentLogger);

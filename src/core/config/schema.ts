@@ -102,8 +102,9 @@ export const ConfigSchema = Type.Object(
         // Failed attempts per account before lockout (then 30 s, doubling, at most 15 min).
         lockoutAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
         // Also accept the interim API tokens of the application server's directory on /app
-        // (tutela watch --as, tests); off: only the provider's access tokens.
-        apiTokens: Type.Boolean({ default: true }),
+        // (tutela watch --as, the web app's token field). Absent: on only with the demo ward;
+        // a deployment without the demo accepts only the provider's access tokens.
+        apiTokens: Type.Optional(Type.Boolean()),
       },
       { default: {} },
     ),
