@@ -32,6 +32,8 @@ export async function startTestPlatform(
       app: { enabled: false },
       database: { ...(target.url ? { url: target.url } : {}), pgSchemaPrefix: prefix },
       ...overrides,
+      // Most tests speak to the CSE as any originator: tokens only where a test asks for them.
+      cse: { requireTokens: false, ...(overrides.cse as Record<string, unknown> | undefined) },
     },
   );
   const platform = await startPlatform(config, silentLogger);
