@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { m2mError, Rsc } from '../../../core/errors.js';
+import { WS_BEARER_PREFIX } from '../../../core/m2m/ws-bearer.js';
 import type { Operation } from '../model/types.js';
 
 /**
@@ -58,8 +59,7 @@ export type AuthenticateOriginator = (
   check: OriginatorCheck,
 ) => Promise<OriginatorRefusal | undefined>;
 
-/** The sub-protocol prefix that carries a bearer token on the WebSocket channel (docs/cse.md). */
-export const WS_BEARER_PREFIX = 'tutela.bearer.';
+export { WS_BEARER_PREFIX };
 
 /** RFC 6750 §2.1: `Bearer` then a b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
