@@ -19,8 +19,8 @@ const REFRESH_MARGIN_MS = 60_000;
  * An access token of a confidential client, by the client-credentials grant
  * (RFC 6749 §4.4) at the platform's token endpoint, with the client
  * authenticated by HTTP Basic (§2.3.1: id and secret form-urlencoded first).
- * The token is kept and a new one fetched a minute before it expires (or at
- * half its life if that is shorter); concurrent callers share one request.
+ * The token is kept and a new one fetched a minute before it expires (a
+ * short-lived one at half its life); concurrent callers share one request.
  */
 export function clientCredentials(o: ClientCredentialsOptions): {
   accessToken: () => Promise<string>;
@@ -55,7 +55,7 @@ export function clientCredentials(o: ClientCredentialsOptions): {
     const lifeMs = (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000;
     current = {
       token: body.access_token,
-      renewAt: now() + Math.max(0, Math.min(lifeMs - REFRESH_MARGIN_MS, lifeMs / 2)),
+      renewAt: now() + Math.max(lifeMs - REFRESH_MARGIN_MS, lifeMs / 2),
     };
     return current.token;
   };
