@@ -180,9 +180,14 @@ export class AppServer {
   }
 
   /** Registers the application server's AE (notifications to `${url}/notify/app`) and loads its patients. */
-  async connect(platformUrl: string, ca?: string): Promise<void> {
+  async connect(
+    platformUrl: string,
+    ca?: string,
+    /** Its access token for the CSE (client credentials of tutela-app-server, kept fresh). */
+    accessToken?: () => Promise<string>,
+  ): Promise<void> {
     const { config, log } = this.opts;
-    this.cse = new M2MClient({ baseUrl: platformUrl, origin: APP_AE.origin, ca });
+    this.cse = new M2MClient({ baseUrl: platformUrl, origin: APP_AE.origin, ca, accessToken });
     await this.cse.registerAe(`/${config.cse.rn}`, APP_AE.rn, [`${platformUrl}${NOTIFY_PATH}`]);
     this.pipeline = new MonitoringPipeline({
       db: this.database.db,

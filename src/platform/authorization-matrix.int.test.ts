@@ -80,6 +80,7 @@ describe.each(databaseTargets())('authorization matrix with provider tokens ($na
     platform = await startTestPlatform(target, {
       app: { enabled: true },
       auth: { enabled: true, rateLimitPerMinute: 10_000, apiTokens: false },
+      cse: { requireTokens: true },
     });
     const app = platform.appServer!;
     const accounts = platform.authServer!.accounts;

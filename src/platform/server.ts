@@ -5,7 +5,13 @@ import { sql } from 'kysely';
 import type { Config } from '../core/config/index.js';
 import type { Logger } from '../core/log.js';
 import type { Database } from '../core/db/index.js';
-import { Cse, openCseDatabase, type CseTables } from '../service-layer/cse/index.js';
+import {
+  Cse,
+  openCseDatabase,
+  type AuthenticateOriginator,
+  type CseTables,
+  type OriginatorCheck,
+} from '../service-layer/cse/index.js';
 import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
 import { openPlatformDevices, type PlatformDevices } from './devices.js';
@@ -13,6 +19,8 @@ import { mountWebApp } from './web-app.js';
 import { AuthServer, openAuthDatabase, type AuthTables } from '../auth-server/index.js';
 import type { Authenticate } from '../app-server/api/auth.js';
 import { platformAuthenticate } from './authenticate.js';
+import { APP_SERVER_CLIENT, cseOriginatorAuth } from './cse-auth.js';
+import { clientCredentials } from './client-credentials.js';
 import { DEMO_PEOPLE, patientUser } from './demo/ward.js';
 
 export interface Platform {
@@ -116,13 +124,21 @@ async function serve(
 ): Promise<Platform> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let url = `${tls ? 'https' : 'http'}://${hostForUrl}:${config.port}`;
+  // Who may speak as an originator (docs/cse.md, Authentication): gateways by their device
+  // certificate, the rest by the provider's access tokens once the authorization server runs.
+  // Composed below once the zones exist; until then (nothing listens yet) nobody gets in.
+  const requireTokens = config.auth.enabled && config.cse.requireTokens;
+  let originatorCheck: AuthenticateOriginator = async () => 'the platform is starting';
+  let authStarted = false;
   const cse = await Cse.create({
     config: config.cse,
     database,
     log,
     poa: [url],
     ...(tls ? { notifyCa: tls.ca } : {}),
-    ...(devices ? { authenticateOriginator: devices.authenticateOriginator } : {}),
+    ...(devices || requireTokens
+      ? { authenticateOriginator: (check: OriginatorCheck) => originatorCheck(check) }
+      : {}),
   });
 
   app.get('/healthz', async (_req, reply) => {
@@ -153,6 +169,18 @@ async function serve(
     authenticate = platformAuthenticate(appServer, authServer, apiTokensOn(config));
     if (devices) await devices.mount(app, appServer, authenticate);
   }
+  originatorCheck = cseOriginatorAuth({
+    devices: devices?.authenticateOriginator,
+    requireTokens,
+    verifier: () => (authStarted ? authServer?.verifier() : undefined),
+    person: async (token) =>
+      appServer ? (await authenticate(token))?.id : (await authServer?.verifier()(token))?.sub,
+    interim:
+      apiTokensOn(config) && appServer
+        ? async (token) => (await appServer.directory.authenticate(token))?.id
+        : undefined,
+  });
+  let appToken: ReturnType<typeof clientCredentials> | undefined;
   app.server.on('upgrade', (req, socket, head) => {
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -164,8 +192,21 @@ async function serve(
       url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
     cse.start();
     await authServer?.start(url);
-    await appServer?.connect(url, tls?.ca);
+    authStarted = authServer !== undefined;
+    // The application server speaks to the CSE with its own client-credentials token.
+    appToken =
+      authServer && requireTokens
+        ? clientCredentials({
+            url,
+            clientId: APP_SERVER_CLIENT,
+            secret: authServer.appServerSecret,
+            scope: 'api',
+            ca: tls?.ca,
+          })
+        : undefined;
+    await appServer?.connect(url, tls?.ca, appToken?.accessToken);
   } catch (err) {
+    await appToken?.close();
     await authServer?.close();
     await appServer?.close();
     await cse.close();
@@ -187,6 +228,7 @@ async function serve(
       await cse.close();
       await app.close();
       await appServer?.close();
+      await appToken?.close();
       await devices?.close();
       await authServer?.close();
       await authDb?.close();

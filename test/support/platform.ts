@@ -34,6 +34,8 @@ export async function startTestPlatform(
       ...overrides,
       // Tests sign people in with interim API tokens unless they say otherwise.
       auth: { apiTokens: true, ...((overrides.auth as object | undefined) ?? {}) },
+      // Most tests speak to the CSE as any originator: tokens only where a test asks for them.
+      cse: { requireTokens: false, ...(overrides.cse as Record<string, unknown> | undefined) },
     },
   );
   const platform = await startPlatform(config, silentLogger);

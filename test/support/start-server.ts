@@ -12,6 +12,8 @@
  * - TUTELA_TEST_NOTIFY_RETRY_MS: cse.notify.retryBaseMs; retryMaxMs becomes 5× that
  * - TUTELA_TEST_OVERRIDES: a JSON object deep-merged into the configuration last
  *
+ * `cse.requireTokens` is off unless TUTELA_TEST_OVERRIDES turns it on.
+ *
  * Prints one line `{"url": "http://127.0.0.1:<port>", "pid": <pid>}` on stdout
  * once listening. SIGTERM / SIGINT close it cleanly; it also exits when its
  * stdin (a pipe from the parent) closes, so a crashed test run leaves no server behind.
@@ -36,7 +38,12 @@ function merge(a: Overrides, b: Overrides): Overrides {
 }
 
 function overridesFrom(env: NodeJS.ProcessEnv): Overrides {
-  let overrides: Overrides = { logLevel: 'silent', tls: { enabled: false } };
+  // As test/support/platform.ts: the CSE takes X-M2M-Origin as given unless a test asks for tokens.
+  let overrides: Overrides = {
+    logLevel: 'silent',
+    tls: { enabled: false },
+    cse: { requireTokens: false },
+  };
   if (!env.TUTELA_PORT) overrides.port = 0;
   if (env.TUTELA_TEST_PG_PREFIX) {
     overrides = merge(overrides, { database: { pgSchemaPrefix: env.TUTELA_TEST_PG_PREFIX } });

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { Rsc, TutelaError } from '../../core/errors.js';
-import { M2MClient } from '../../core/m2m/index.js';
+import { M2MClient, WS_BEARER_PREFIX } from '../../core/m2m/index.js';
 import { toBase64url } from '../../crypto/encoding.js';
 import { unwrapKey, type HpkeKeyPair } from '../../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
@@ -28,7 +28,12 @@ export interface Me {
 export interface SessionOptions {
   /** The platform's base URL, e.g. https://127.0.0.1:8443 */
   baseUrl: string;
-  token: string;
+  /**
+   * The bearer token for /app and the CSE: an access token of the platform's
+   * provider, asked for before each use so its source can refresh it (the
+   * CLI's login tokens), or an interim API token.
+   */
+  token: string | (() => Promise<string>);
   /** CA to trust (PEM), e.g. the platform's local CA. */
   ca?: string | undefined;
   /** Where this client keeps its device key and state (per user). */
@@ -77,7 +82,7 @@ export class CaregiverSession {
       this.device = res.device;
       writeFileSync(stateFile, JSON.stringify({ device: this.device }), { mode: 0o600 });
     }
-    const cse = new M2MClient({ baseUrl: this.opts.baseUrl, origin: this.me.ae, ca: this.opts.ca });
+    const cse = this.cseClient(this.me.ae);
     try {
       await cse.registerAe(`/${this.cseRn()}`, `u-${this.me.id}`);
     } finally {
@@ -100,9 +105,11 @@ export class CaregiverSession {
     const me = this.requireMe();
     const wsUrl = `${this.opts.baseUrl.replace(/^http/, 'ws')}/ws?ae=${encodeURIComponent(me.ae)}`;
     let pauseMs = 500;
-    const connect = () =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(wsUrl, 'oneM2M.json', this.opts.ca ? { ca: this.opts.ca } : {});
+    const connect = async () => {
+      // The CSE checks the token against the AE before upgrading (docs/cse.md, Authentication).
+      const protocols = ['oneM2M.json', `${WS_BEARER_PREFIX}${await this.token()}`];
+      return new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(wsUrl, protocols, this.opts.ca ? { ca: this.opts.ca } : {});
         this.ws = ws;
         ws.on('message', (data) => this.notified(ws, String(data), onVersion, onProblem));
         ws.on('open', () => {
@@ -125,6 +132,7 @@ export class CaregiverSession {
           pauseMs = Math.min(30_000, pauseMs * 2);
         });
       });
+    };
     await connect();
   }
 
@@ -173,7 +181,7 @@ export class CaregiverSession {
       throw new TutelaError('not_in_episode', Rsc.NOT_FOUND, `${pt} is not one of your patients`);
     const container = kind === 'alerts' ? p.alerts : p.versions;
     if (!container) return undefined;
-    const cse = new M2MClient({ baseUrl: this.opts.baseUrl, origin: me.ae, ca: this.opts.ca });
+    const cse = this.cseClient(me.ae);
     try {
       const res = await cse.request('GET', `${container}/la`);
       if (res.rsc === Rsc.NOT_FOUND) return undefined;
@@ -242,12 +250,27 @@ export class CaregiverSession {
     return this.me;
   }
 
+  private token(): Promise<string> {
+    const t = this.opts.token;
+    return typeof t === 'string' ? Promise.resolve(t) : t();
+  }
+
+  /** A client of the CSE as this person's AE, with their token on every request. */
+  private cseClient(ae: string): M2MClient {
+    return new M2MClient({
+      baseUrl: this.opts.baseUrl,
+      origin: ae,
+      ca: this.opts.ca,
+      accessToken: () => this.token(),
+    });
+  }
+
   private async api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const res = await request(new URL(path, this.opts.baseUrl), {
       method,
       dispatcher: this.agent,
       headers: {
-        authorization: `Bearer ${this.opts.token}`,
+        authorization: `Bearer ${await this.token()}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -6,9 +6,9 @@ import { CaregiverSession } from '../caregiver/session.js';
 import { renderVersion } from '../caregiver/render.js';
 import { readDemoCredentials } from './credentials.js';
 import { demoCode } from './demo-code.js';
-import { login } from './login.js';
+import { accessToken, login, readTokens } from './login.js';
 
-const USAGE = `Usage: tutela watch --as <user> [options]
+const USAGE = `Usage: tutela watch [--as <user>] [options]
        tutela login [--url <url>] [--ca <file>] [--data-dir <dir>]
        tutela code --as <user> [--data-dir <dir>]
 
@@ -18,11 +18,13 @@ responder) from the sheet npm start wrote, for the demo without an app.
 login signs this CLI in through the web page it shows (device grant, RFC 8628)
 and keeps the tokens in <data dir>/clients/cli/tokens.json (0600).
 
-Signs in as <user>, subscribes to their patients and prints every new
+watch subscribes to the signed-in person's patients and prints every new
 version they may see, decrypted here with a key released to this device.
+It uses the tokens of tutela login (refreshed as needed), or with --as an
+interim API token (while the platform's auth.apiTokens is on).
 
 Options:
-  --as <user>        who you are (a demo user: see what npm start printed)
+  --as <user>        who you are, by interim API token (a demo user: see what npm start printed)
   --patient <pt>     only this patient
   --alerts           only alerts (medium and high criticality)
   --data-dir <dir>   the platform's data directory (default ./.tutela, or TUTELA_DATA_DIR)
@@ -53,30 +55,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(demoCode(dir, values.as));
     return 0;
   }
-  if (values.help || positionals[0] !== 'watch' || !values.as) {
+  if (values.help || positionals[0] !== 'watch') {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const user = values.as;
   const dataDir = resolve(values['data-dir'] ?? process.env.TUTELA_DATA_DIR ?? './.tutela');
-  const demo = readDemoCredentials(dataDir);
-  const token = values.token ?? process.env.TUTELA_TOKEN ?? demo?.users[user]?.token;
-  const url = values.url ?? demo?.url;
-  if (!token || !url) {
-    console.error(
-      demo
-        ? `No demo user "${user}". Known: ${Object.keys(demo.users).join(', ')}.`
-        : `No credentials: pass --url and --token (or TUTELA_TOKEN), or run this where npm start keeps its data (${dataDir}).`,
-    );
+  const session = watchSession(values, dataDir);
+  if (typeof session === 'string') {
+    console.error(session);
     return 2;
   }
-  const caFile = values.ca ?? demo?.caFile;
-  const session = new CaregiverSession({
-    baseUrl: url,
-    token,
-    ca: caFile ? readFileSync(caFile, 'utf8') : undefined,
-    stateDir: join(dataDir, 'clients', user),
-  });
   try {
     const me = await session.start();
     const patients = me.patients
@@ -109,6 +97,61 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The session of `tutela watch`: with --as, the interim API token of that
+ * user; otherwise the tokens `tutela login` kept, refreshed (and rotated)
+ * when they near expiry. A string says why there is none.
+ */
+function watchSession(
+  values: { as?: string; url?: string; ca?: string; token?: string },
+  dataDir: string,
+): CaregiverSession | string {
+  const demo = readDemoCredentials(dataDir);
+  const caFile = values.ca ?? demo?.caFile;
+  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
+  const user = values.as;
+  if (user === undefined) {
+    const stored = readTokens(dataDir);
+    if (!stored) return `Not signed in: run tutela login (or pass --as <user>).\n\n${USAGE}`;
+    return new CaregiverSession({
+      baseUrl: values.url ?? stored.url,
+      token: () => accessToken(dataDir, ca),
+      ca,
+      // One state directory (device key) per person: the subject of the stored token.
+      stateDir: join(dataDir, 'clients', subjectOf(stored.accessToken)),
+    });
+  }
+  const token = values.token ?? process.env.TUTELA_TOKEN ?? demo?.users[user]?.token;
+  const url = values.url ?? demo?.url;
+  if (!token || !url)
+    return demo
+      ? `No demo user "${user}". Known: ${Object.keys(demo.users).join(', ')}.`
+      : `No credentials: pass --url and --token (or TUTELA_TOKEN), or run this where npm start keeps its data (${dataDir}).`;
+  return new CaregiverSession({
+    baseUrl: url,
+    token,
+    ca,
+    stateDir: join(dataDir, 'clients', user),
+  });
+}
+
+/**
+ * The subject of this CLI's own access token, read without verifying it:
+ * only to name a local directory (the platform verifies every use).
+ */
+function subjectOf(jwt: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub?: unknown;
+    };
+    if (typeof payload.sub === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(payload.sub))
+      return payload.sub;
+  } catch {
+    // fall through
+  }
+  return 'cli';
 }
 
 async function runLogin(values: { url?: string; ca?: string; 'data-dir'?: string }) {

@@ -42,6 +42,8 @@ export interface VerifierOptions {
   currentDate?: () => Date;
   /** fetch for a remote JWKS (e.g. one trusting the local CA). */
   fetch?: (url: string, options: RequestInit) => Promise<Response>;
+  /** Tokens whose signature was verified, kept until they expire (default 1,000; 0: none). */
+  cacheSize?: number;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Caller>;
@@ -61,7 +63,28 @@ export function createAccessTokenVerifier(o: VerifierOptions): AccessTokenVerifi
           ...(o.fetch ? { [customFetch]: o.fetch } : {}),
         })
       : createLocalJWKSet(o.jwks);
+  // The same token comes back on every request of a client (the application server's on every
+  // CSE write): its signature is checked once, its expiry at every use.
+  const verified = new Map<string, { caller: Caller; exp: number }>();
+  const max = o.cacheSize ?? 1000;
+  const tolerance = o.clockToleranceSec ?? 5;
   return async (token) => {
+    const now = (o.currentDate?.() ?? new Date()).getTime() / 1000;
+    const hit = verified.get(token);
+    if (hit) {
+      if (now <= hit.exp + tolerance) return hit.caller;
+      verified.delete(token);
+      throw new AccessTokenError('invalid_token', 'the access token expired');
+    }
+    const caller = await verifyOnce(token);
+    if (max > 0) {
+      if (verified.size >= max) verified.delete(verified.keys().next().value!);
+      verified.set(token, caller);
+    }
+    return caller.caller;
+  };
+
+  async function verifyOnce(token: string): Promise<{ caller: Caller; exp: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -69,7 +92,7 @@ export function createAccessTokenVerifier(o: VerifierOptions): AccessTokenVerifi
         audience: o.audience,
         typ: 'at+jwt',
         algorithms: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
-        clockTolerance: o.clockToleranceSec ?? 5,
+        clockTolerance: tolerance,
         requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
         ...(o.currentDate ? { currentDate: o.currentDate() } : {}),
       }));
@@ -85,13 +108,16 @@ export function createAccessTokenVerifier(o: VerifierOptions): AccessTokenVerifi
       ? payload.amr.filter((x) => typeof x === 'string')
       : undefined;
     return {
-      sub,
-      role: str(payload.role),
-      clientId,
-      scope: (str(payload.scope) ?? '').split(' ').filter(Boolean),
-      amr,
+      caller: {
+        sub,
+        role: str(payload.role),
+        clientId,
+        scope: (str(payload.scope) ?? '').split(' ').filter(Boolean),
+        amr,
+      },
+      exp: Number(payload.exp),
     };
-  };
+  }
 }
 
 function describe(err: unknown): string {

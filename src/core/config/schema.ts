@@ -47,6 +47,10 @@ export const ConfigSchema = Type.Object(
         registrationAllowed: Type.Array(Type.String({ minLength: 1 }), {
           default: ['C*', 'S*'],
         }),
+        // Every request of a person's client or the application server carries an access token
+        // of the platform's OpenID provider whose subject is its originator (docs/cse.md,
+        // Authentication). Effective only while the authorization server runs (auth.enabled).
+        requireTokens: Type.Boolean({ default: true }),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         discoveryLimit: Type.Integer({ minimum: 1, default: 1000 }),
         // While writes keep coming, a commit waits this long to take more of them along

@@ -12,6 +12,13 @@ export interface M2MClientOptions {
   /** A client certificate and its key (PEM) for mutual TLS: how an onboarded gateway authenticates. */
   clientCert?: { key: string; cert: string } | undefined;
   timeoutMs?: number;
+  /**
+   * An access token for every request (`Authorization: Bearer`, RFC 6750
+   * §2.1), asked for each time: the source keeps it fresh (refresh, client
+   * credentials). The CSE requires one from people's clients and the
+   * application server when the platform's authorization server runs.
+   */
+  accessToken?: (() => Promise<string>) | undefined;
 }
 
 export interface M2MResponse {
@@ -63,6 +70,7 @@ export class M2MClient {
       'x-m2m-rvi': '3',
       accept: 'application/json',
     };
+    if (this.opts.accessToken) headers.authorization = `Bearer ${await this.opts.accessToken()}`;
     if (opts.body !== undefined)
       headers['content-type'] =
         opts.ty === undefined ? 'application/json' : `application/json;ty=${opts.ty}`;

@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../../core/db/index.js';
 import type { Logger } from '../../core/log.js';
 import { AccessControl } from './access/acp.js';
 import type { AuthenticateOriginator } from './access/originator-auth.js';
+import { authenticateUpgrade } from './access/upgrade-auth.js';
 import { ensureCseBase } from './bootstrap.js';
 import { startExpirySweeper } from './expiry.js';
 import { registerHttpBinding } from './http/binding.js';
@@ -20,7 +21,9 @@ export type {
   AuthenticateOriginator,
   ClientCertificate,
   OriginatorCheck,
+  OriginatorRefusal,
 } from './access/originator-auth.js';
+export { WS_BEARER_PREFIX } from './access/originator-auth.js';
 export type { CseTables } from './store/tables.js';
 export { cseMigrations } from './store/migrations.js';
 
@@ -85,9 +88,18 @@ export class Cse {
     await registerHttpBinding(app, this.ctx, this.opts.config.maxBodyBytes);
   }
 
-  /** Takes the WebSocket notification channel's upgrades; false for other paths. */
+  /**
+   * Takes the WebSocket notification channel's upgrades; false for other
+   * paths. With an originator hook, the AE named by `?ae=` must prove itself
+   * first (its token or device certificate), else HTTP 401.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    return this.ctx.notifier.hub.handleUpgrade(req, socket, head);
+    const hub = this.ctx.notifier.hub;
+    const hook = this.ctx.authenticateOriginator;
+    if (!hook) return hub.handleUpgrade(req, socket, head);
+    return authenticateUpgrade(hook, req, socket, this.ctx.log, () =>
+      hub.handleUpgrade(req, socket, head),
+    );
   }
 
   /** Starts delivering notifications (pending ones from before a restart first) and sweeping expired resources. */

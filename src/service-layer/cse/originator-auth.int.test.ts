@@ -70,6 +70,27 @@ describe('the CSE authenticateOriginator hook', () => {
     expect(check).toMatchObject({ op: Operation.CREATE, to: '/cse-in', certificate: undefined });
   });
 
+  it('hands the hook the bearer token, and refuses a malformed Authorization header', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/cse-in',
+      headers: {
+        'x-m2m-origin': 'Ctoken',
+        'x-m2m-ri': 'r2',
+        'x-m2m-rvi': '3',
+        authorization: 'Bearer abc.def-_~+/=',
+      },
+    });
+    expect(res.headers['x-m2m-rsc']).not.toBe('4103');
+    expect(seen.find((c) => c.originator === 'Ctoken')?.token).toBe('abc.def-_~+/=');
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/cse-in',
+      headers: { 'x-m2m-origin': 'Cbad', 'x-m2m-ri': 'r3', authorization: 'Basic dTpw' },
+    });
+    expect(bad.headers['x-m2m-rsc']).toBe('4000');
+  });
+
   it('lets other originators through unchanged', async () => {
     const res = await send('Cother', 'POST', {
       'm2m:ae': { rn: 'other', api: 'Nx', rr: false, srv: ['3'] },

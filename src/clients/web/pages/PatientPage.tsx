@@ -22,7 +22,7 @@ const LIVE_TEXT: Record<LiveStatus, string> = {
  */
 export function PatientPage(props: { pt: string }) {
   const { pt } = props;
-  const { me, api, reader } = useSession();
+  const { me, api, reader, auth } = useSession();
   const mine = me.patients.find((p) => p.pt === pt);
   const [record, setRecord] = useState<RecordView | null>();
   const [error, setError] = useState<string>();
@@ -51,6 +51,7 @@ export function PatientPage(props: { pt: string }) {
     let subscribed = false;
     const stop = listen(
       me.ae,
+      () => auth.accessToken(),
       (sealed) => {
         if (sealed.pt !== pt) return;
         reader.open(sealed).then(
@@ -80,7 +81,7 @@ export function PatientPage(props: { pt: string }) {
       cancelled = true;
       stop();
     };
-  }, [api, blocked, load, me.ae, mine, pt, reader]);
+  }, [api, auth, blocked, load, me.ae, mine, pt, reader]);
 
   if (!mine)
     return <ErrorState title="Not one of your patients" message={`${pt} is not in your care.`} />;

@@ -1,3 +1,4 @@
+import { WS_BEARER_PREFIX } from '../../../core/m2m/ws-bearer.js';
 import { parseSealed } from './reader.js';
 import type { SealedVersion } from '../../../protocol/envelope.js';
 
@@ -13,6 +14,8 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export function listen(
   ae: string,
+  /** The access token (or interim API token), asked for at each (re)connection. */
+  token: () => string | undefined,
   onVersion: (v: SealedVersion) => void,
   onStatus: (s: LiveStatus) => void,
 ): () => void {
@@ -24,7 +27,13 @@ export function listen(
 
   const connect = () => {
     onStatus('connecting');
-    const socket = new WebSocket(url, 'oneM2M.json');
+    // A browser cannot set Authorization on an upgrade: the token rides as a sub-protocol entry
+    // the CSE checks against the AE and never selects (docs/cse.md, Authentication).
+    const t = token();
+    const socket = new WebSocket(
+      url,
+      t ? ['oneM2M.json', `${WS_BEARER_PREFIX}${t}`] : 'oneM2M.json',
+    );
     ws = socket;
     socket.onopen = () => {
       pauseMs = 500;

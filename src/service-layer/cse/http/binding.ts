@@ -6,7 +6,11 @@ import {
   TutelaError,
   httpStatusForRsc,
 } from '../../../core/errors.js';
-import { authenticateOriginator, clientCertificate } from '../access/originator-auth.js';
+import {
+  authenticateOriginator,
+  bearerToken,
+  clientCertificate,
+} from '../access/originator-auth.js';
 import type { CseContext } from '../procedures/context.js';
 import { execute } from '../procedures/execute.js';
 import type { M2MResponse } from '../procedures/request.js';
@@ -75,6 +79,7 @@ export async function registerHttpBinding(
           op: req.op,
           to: req.to,
           certificate: clientCertificate(request.raw.socket),
+          token: bearerToken(request.headers),
           ip: req.ip,
         });
         return send(reply, request, await execute(ctx, req));
