@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { generateKeyPair, importKeyPair, type HpkeKeyPair } from './hpke.js';
-import { Rsc, TutelaError } from '../core/errors.js';
+import { readPrivateFile, writePrivateFile } from '../core/private-file.js';
 
 /**
  * An X25519 key pair kept in a 0600 file, made at first start: a gateway's
@@ -10,19 +9,9 @@ import { Rsc, TutelaError } from '../core/errors.js';
  * can read is refused rather than used.
  */
 export async function loadOrCreateKeyFile(file: string): Promise<HpkeKeyPair> {
-  if (existsSync(file)) {
-    if ((statSync(file).mode & 0o077) !== 0)
-      throw new TutelaError(
-        'key_file_exposed',
-        Rsc.INTERNAL_SERVER_ERROR,
-        `${file} is readable by others; run chmod 600 on it`,
-      );
-    const raw = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-    return importKeyPair(raw);
-  }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (existsSync(file))
+    return importKeyPair(Buffer.from(readPrivateFile(file).trim(), 'base64url'));
   const { pair, privateRaw } = await generateKeyPair();
-  writeFileSync(file, Buffer.from(privateRaw).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, Buffer.from(privateRaw).toString('base64url'), { exclusive: true });
   return pair;
 }

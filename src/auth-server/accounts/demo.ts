@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Rsc, TutelaError } from '../../core/errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 import type { AccountStore } from './accounts.js';
 import { generatePassword } from './passwords.js';
 import { isAccountRole } from './roles.js';
@@ -60,22 +60,14 @@ export async function ensureDemoAccounts(
   }
   const sheet: DemoAccountsFile = {
     url: platformUrl,
-    signIn: `${platformUrl}/ (web app) or: npx tutela login; clinical roles also enter the TOTP code of totpSecret`,
+    signIn: `${platformUrl}/web/ (web app) or: npx tutela login; clinical roles also enter the TOTP code of totpSecret`,
     accounts: out,
   };
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${JSON.stringify(sheet, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, `${JSON.stringify(sheet, null, 2)}\n`);
   return { file, accounts: out };
 }
 
 function readSheet(file: string): DemoAccountsFile | undefined {
   if (!existsSync(file)) return undefined;
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new TutelaError(
-      'credentials_exposed',
-      Rsc.INTERNAL_SERVER_ERROR,
-      `${file} is readable by others; run chmod 600 on it`,
-    );
-  return JSON.parse(readFileSync(file, 'utf8')) as DemoAccountsFile;
+  return JSON.parse(readPrivateFile(file, 'credentials_exposed')) as DemoAccountsFile;
 }

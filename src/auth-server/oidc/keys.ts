@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { Rsc, TutelaError } from '../../core/errors.js';
+import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 
 /**
  * The authorization server's secrets, made at first start in `<dataDir>/auth/`
@@ -51,17 +51,8 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<AuthSecrets>
 }
 
 async function fileOr(file: string, make: () => Promise<string>): Promise<string> {
-  if (existsSync(file)) {
-    if ((statSync(file).mode & 0o077) !== 0)
-      throw new TutelaError(
-        'key_file_exposed',
-        Rsc.INTERNAL_SERVER_ERROR,
-        `${file} is readable by others; run chmod 600 on it`,
-      );
-    return readFileSync(file, 'utf8');
-  }
+  if (existsSync(file)) return readPrivateFile(file);
   const content = await make();
-  writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, content, { exclusive: true });
   return content;
 }

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Rsc, TutelaError } from '../../core/errors.js';
+import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 
 /**
  * The demo's sign-in sheet: made at the platform's first start in
@@ -22,13 +23,7 @@ export const credentialsFile = (dataDir: string) => join(dataDir, 'demo', 'crede
 export function readDemoCredentials(dataDir: string): DemoCredentials | undefined {
   const file = credentialsFile(dataDir);
   if (!existsSync(file)) return undefined;
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new TutelaError(
-      'credentials_exposed',
-      Rsc.BAD_REQUEST,
-      `${file} is readable by others; run chmod 600 on it`,
-    );
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const parsed: unknown = JSON.parse(readPrivateFile(file, 'credentials_exposed'));
   if (!Value.Check(DemoCredentialsSchema, parsed))
     throw new TutelaError(
       'credentials_invalid',
@@ -40,6 +35,5 @@ export function readDemoCredentials(dataDir: string): DemoCredentials | undefine
 
 export function writeDemoCredentials(dataDir: string, creds: DemoCredentials): void {
   const file = credentialsFile(dataDir);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${JSON.stringify(creds, null, 2)}\n`);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ describe('tutela code', () => {
         family: { role: 'family', password: 'y' },
       },
     }),
+    { mode: 0o600 },
   );
 
   it('gives the RFC 6238 code of a demo account at a given time', () => {
@@ -28,5 +29,8 @@ describe('tutela code', () => {
     expect(() => demoCode(dir, 'family')).toThrow(/without a code/);
     expect(() => demoCode(dir, 'ghost')).toThrow(/known: nurse, family/);
     expect(() => demoCode(join(dir, 'nowhere'), 'nurse')).toThrow(/npm start first/);
+    // A sheet others may read is refused, not used.
+    chmodSync(join(dir, 'demo', 'accounts.json'), 0o644);
+    expect(() => demoCode(dir, 'nurse')).toThrow(/chmod 600/);
   });
 });

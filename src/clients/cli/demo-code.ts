@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
+import { readPrivateFile } from '../../core/private-file.js';
 
 /**
  * `tutela code --as <user>`: the current sign-in code (RFC 6238, the
@@ -11,12 +12,11 @@ import { Secret, TOTP } from 'otpauth';
  */
 export function demoCode(dataDir: string, user: string, now = Date.now()): string {
   const file = join(dataDir, 'demo', 'accounts.json');
-  let sheet: { accounts?: Record<string, { totpSecret?: string }> };
-  try {
-    sheet = JSON.parse(readFileSync(file, 'utf8')) as typeof sheet;
-  } catch {
+  if (!existsSync(file))
     throw new Error(`no demo sign-in sheet at ${file}: start the platform with npm start first`);
-  }
+  const sheet = JSON.parse(readPrivateFile(file, 'credentials_exposed')) as {
+    accounts?: Record<string, { totpSecret?: string }>;
+  };
   const secret = sheet.accounts?.[user]?.totpSecret;
   if (!secret)
     throw new Error(

@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
 import { Rsc, TutelaError } from '../../core/errors.js';
+import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 
 /**
  * `tutela login`: the OAuth 2.0 device authorization grant (RFC 8628) for the
@@ -144,22 +145,14 @@ function save(dataDir: string, url: string, body: Json): StoredTokens {
     expiresAt: Date.now() + (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000,
   };
   const file = tokensFile(dataDir);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${JSON.stringify(tokens)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, `${JSON.stringify(tokens)}\n`);
   return tokens;
 }
 
 export function readTokens(dataDir: string): StoredTokens | undefined {
   const file = tokensFile(dataDir);
   if (!existsSync(file)) return undefined;
-  if ((statSync(file).mode & 0o077) !== 0)
-    throw new TutelaError(
-      'credentials_exposed',
-      Rsc.BAD_REQUEST,
-      `${file} is readable by others; run chmod 600 on it`,
-    );
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const parsed: unknown = JSON.parse(readPrivateFile(file, 'credentials_exposed'));
   if (!Value.Check(TokensSchema, parsed))
     throw new TutelaError(
       'credentials_invalid',

@@ -1,17 +1,10 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
 import { Rsc, TutelaError } from '../../core/errors.js';
+import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 import { importPublicKey, type CryptoKey, type HpkeKeyPair } from '../../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
 import { createCsr, generateDeviceKeyPair } from '../../crypto/x509.js';
@@ -72,24 +65,6 @@ const ClaimResponse = Type.Object({
   app: Type.Object({ kid: ID, publicKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }),
 });
 
-/** Temp file then rename, 0600: a crash never leaves half a key. */
-function put(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
-
-function readPrivate(path: string): string {
-  if ((statSync(path).mode & 0o077) !== 0)
-    throw new TutelaError(
-      'key_file_exposed',
-      Rsc.INTERNAL_SERVER_ERROR,
-      `${path} is readable by others; run chmod 600 on it`,
-    );
-  return readFileSync(path, 'utf8');
-}
-
 /**
  * Onboards this gateway (issue 4, item 7): makes its key pairs here, on the
  * device — X25519 to seal readings, P-256 for TLS client authentication —
@@ -138,9 +113,9 @@ export async function onboard(o: OnboardOptions): Promise<Onboarded> {
       'the platform answered the claim with something that is not a device certificate',
     );
   const claimed = body;
-  put(join(o.dir, FILES.tlsKey), tls.privateKeyPem);
-  put(join(o.dir, FILES.cert), claimed.certificate);
-  put(join(o.dir, FILES.chain), claimed.chain);
+  writePrivateFile(join(o.dir, FILES.tlsKey), tls.privateKeyPem);
+  writePrivateFile(join(o.dir, FILES.cert), claimed.certificate);
+  writePrivateFile(join(o.dir, FILES.chain), claimed.chain);
   const state: SavedState = {
     dev: claimed.dev,
     pt: claimed.pt,
@@ -149,7 +124,7 @@ export async function onboard(o: OnboardOptions): Promise<Onboarded> {
     app: claimed.app,
   };
   // Written last: its presence means the gateway is onboarded.
-  put(join(o.dir, FILES.state), JSON.stringify(state, null, 2));
+  writePrivateFile(join(o.dir, FILES.state), JSON.stringify(state, null, 2));
   return toOnboarded(state, deviceKey, tls.privateKeyPem, claimed.certificate, claimed.chain);
 }
 
@@ -157,11 +132,11 @@ export async function onboard(o: OnboardOptions): Promise<Onboarded> {
 export async function loadOnboarded(dir: string): Promise<Onboarded | undefined> {
   const stateFile = join(dir, FILES.state);
   if (!existsSync(stateFile)) return undefined;
-  const state = JSON.parse(readPrivate(stateFile)) as SavedState;
+  const state = JSON.parse(readPrivateFile(stateFile)) as SavedState;
   return toOnboarded(
     state,
     await loadOrCreateKeyFile(join(dir, FILES.hpke)),
-    readPrivate(join(dir, FILES.tlsKey)),
+    readPrivateFile(join(dir, FILES.tlsKey)),
     readFileSync(join(dir, FILES.cert), 'utf8'),
     readFileSync(join(dir, FILES.chain), 'utf8'),
   );
