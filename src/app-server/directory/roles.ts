@@ -1,4 +1,7 @@
 import type { Confidentiality } from '../../protocol/levels.js';
+import { isRole, ROLES, type Role } from '../../protocol/roles.js';
+
+export { isRole, ROLES, type Role };
 
 /**
  * The actors of DESIGN.md and the authorization level (AL) each gets by
@@ -19,15 +22,7 @@ export const ROLE_AL = {
   researcher: 'U',
   admin: null,
   dpo: null,
-} as const satisfies Record<string, Confidentiality | null>;
-
-export type Role = keyof typeof ROLE_AL;
-
-export const ROLES = Object.keys(ROLE_AL) as Role[];
-
-export function isRole(x: string): x is Role {
-  return Object.hasOwn(ROLE_AL, x);
-}
+} as const satisfies Record<Role, Confidentiality | null>;
 
 /** The role's default AL, or null for a role that reads no clinical version. */
 export function defaultAl(role: Role): Confidentiality | null {

@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { CONFIDENTIALITY } from '../../protocol/levels.js';
+import { ROLES, type Role } from '../../protocol/roles.js';
 
 /**
  * The plain input of the policy engine: who asks (principal), to do what
@@ -10,19 +11,9 @@ import { CONFIDENTIALITY } from '../../protocol/levels.js';
  * Cedar.
  */
 
-/** The actors of DESIGN.md (CONTRACTS.md, "Roles and levels"). */
-export const POLICY_ROLES = [
-  'patient',
-  'doctor',
-  'nurse',
-  'responder',
-  'family',
-  'insurer',
-  'researcher',
-  'admin',
-  'dpo',
-] as const;
-export type PolicyRole = (typeof POLICY_ROLES)[number];
+/** The actors of DESIGN.md (CONTRACTS.md, "Roles and levels"): the platform's roles. */
+export const POLICY_ROLES = ROLES;
+export type PolicyRole = Role;
 
 /**
  * HL7 v3 PurposeOfUse codes (v3-ActReason): treatment, emergency treatment,

@@ -16,17 +16,7 @@ export interface Episode {
   participants: Participant[];
 }
 
-export const ROLES = [
-  'patient',
-  'doctor',
-  'nurse',
-  'responder',
-  'family',
-  'insurer',
-  'researcher',
-  'admin',
-  'dpo',
-] as const;
+export { ROLES } from '../../../protocol/roles.js';
 
 export interface Invitation {
   user: string;
