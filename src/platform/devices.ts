@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Config } from '../core/config/index.js';
 import type { Database } from '../core/db/index.js';
+import { bearerTokenOf } from '../core/auth/bearer-token.js';
 import { Rsc, TutelaError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { AppServer } from '../app-server/app-server.js';
@@ -50,7 +51,7 @@ export function episodeAuthorizer(
   authenticate: Authenticate,
 ): AuthorizeDevices {
   return async (req: FastifyRequest, pt: string) => {
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerTokenOf(req.headers.authorization);
     const user = token ? await authenticate(token) : undefined;
     if (!user)
       throw new TutelaError(

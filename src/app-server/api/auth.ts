@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { bearerTokenOf } from '../../core/auth/bearer-token.js';
 import { Rsc, TutelaError } from '../../core/errors.js';
 import type { User } from '../directory/directory.js';
 
@@ -19,9 +20,7 @@ export type Authenticate = (token: string) => Promise<User | undefined>;
  */
 export function bearerAuth(authenticate: Authenticate): onRequestAsyncHookHandler {
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const header = req.headers.authorization ?? '';
-    // RFC 6750 §2.1: b64token characters (the interim tokens are base64url; JWTs add '.').
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)?.[1];
+    const token = bearerTokenOf(req.headers.authorization);
     const user = token ? await authenticate(token) : undefined;
     if (!user) {
       void reply.header('www-authenticate', 'Bearer realm="tutela"');

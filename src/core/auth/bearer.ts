@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bearerTokenOf } from './bearer-token.js';
 import { AccessTokenError, type AccessTokenVerifier, type Caller } from './verifier.js';
 
 /**
@@ -10,12 +11,12 @@ import { AccessTokenError, type AccessTokenVerifier, type Caller } from './verif
 export function bearerFrom(verifier: AccessTokenVerifier, realm = 'tutela') {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<Caller | undefined> => {
     const header = req.headers.authorization;
-    const m = header ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header) : null;
+    const token = bearerTokenOf(header);
     if (!header) {
       await challenge(reply, realm, undefined, 'a bearer access token is required');
       return undefined;
     }
-    if (!m) {
+    if (!token) {
       await challenge(
         reply,
         realm,
@@ -25,7 +26,7 @@ export function bearerFrom(verifier: AccessTokenVerifier, realm = 'tutela') {
       return undefined;
     }
     try {
-      return await verifier(m[1]!);
+      return await verifier(token);
     } catch (err) {
       const message =
         err instanceof AccessTokenError ? err.message : 'the access token is not valid';

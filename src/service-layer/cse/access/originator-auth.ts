@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { m2mError, Rsc } from '../../../core/errors.js';
+import { bearerTokenOf } from '../../../core/auth/bearer-token.js';
 import { WS_BEARER_PREFIX } from '../../../core/m2m/ws-bearer.js';
 import type { Operation } from '../model/types.js';
 
@@ -61,9 +62,6 @@ export type AuthenticateOriginator = (
 
 export { WS_BEARER_PREFIX };
 
-/** RFC 6750 §2.1: `Bearer` then a b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
 /** The client certificate of a TLS connection, if the client presented one. */
 export function clientCertificate(socket: Socket): ClientCertificate | undefined {
   const tls = socket as Partial<TLSSocket>;
@@ -76,9 +74,8 @@ export function clientCertificate(socket: Socket): ClientCertificate | undefined
 /** The bearer token of an HTTP request; a malformed Authorization header is a bad request. */
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const value = headers.authorization;
-  if (value === undefined) return undefined;
-  const token = BEARER.exec(value)?.[1];
-  if (token === undefined)
+  const token = bearerTokenOf(value);
+  if (value !== undefined && token === undefined)
     throw m2mError.badRequest('the Authorization header must be "Bearer <token>" (RFC 6750 §2.1)');
   return token;
 }
