@@ -1,9 +1,7 @@
 import type { Authenticate } from '../app-server/api/auth.js';
 import type { AppServer } from '../app-server/app-server.js';
 import type { AuthServer } from '../auth-server/index.js';
-
-/** Authentication methods (RFC 8176) that are a second factor: one-time code, hardware key. */
-const SECOND_FACTORS = new Set(['otp', 'hwk', 'mfa']);
+import { passedSecondFactor } from '../core/auth/index.js';
 
 /**
  * Who a bearer token on the /app API belongs to. An OpenID Connect access
@@ -29,6 +27,6 @@ export function platformAuthenticate(
     if (!caller?.role) return undefined;
     const user = await appServer.directory.user(caller.sub);
     if (!user || user.role !== caller.role) return undefined;
-    return { ...user, mfa: (caller.amr ?? []).some((m) => SECOND_FACTORS.has(m)) };
+    return { ...user, mfa: passedSecondFactor(caller) };
   };
 }

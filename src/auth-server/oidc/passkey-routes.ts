@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { bearerFrom, type AccessTokenVerifier } from '../../core/auth/index.js';
+import { bearerFrom, passedSecondFactor, type AccessTokenVerifier } from '../../core/auth/index.js';
 import type { AccountStore } from '../accounts/accounts.js';
 import type { PasskeyStore } from '../accounts/passkeys.js';
 import { CLINICAL_ROLES } from '../accounts/roles.js';
@@ -37,7 +37,7 @@ export async function registerPasskeyRoutes(app: FastifyInstance, d: PasskeyDeps
         return reply
           .code(403)
           .send({ error: 'forbidden', message: 'only people register passkeys' });
-      if (CLINICAL_ROLES.has(caller.role) && !caller.amr?.some((m) => m === 'otp' || m === 'hwk'))
+      if (CLINICAL_ROLES.has(caller.role) && !passedSecondFactor(caller))
         return reply.code(403).send({
           error: 'second_factor_required',
           message: 'sign in with your second factor first',

@@ -1,6 +1,7 @@
 export {
   AccessTokenError,
   createAccessTokenVerifier,
+  passedSecondFactor,
   type AccessTokenVerifier,
   type Caller,
   type TokenError,

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAccessTokenVerifier } from './verifier.js';
+import { createAccessTokenVerifier, passedSecondFactor } from './verifier.js';
 
 const ISS = 'https://tutela.example/oidc';
 const AUD = 'https://tutela.example';
@@ -36,5 +36,12 @@ describe('the access-token verifier', () => {
     now -= 61_000;
     const forged = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`;
     await expect(verify(forged)).rejects.toMatchObject({ error: 'invalid_token' });
+  });
+
+  it('counts a one-time code or a hardware key as a second factor, a password alone not', () => {
+    expect(passedSecondFactor({ amr: ['pwd', 'otp'] })).toBe(true);
+    expect(passedSecondFactor({ amr: ['hwk', 'user'] })).toBe(true);
+    expect(passedSecondFactor({ amr: ['pwd'] })).toBe(false);
+    expect(passedSecondFactor({ amr: undefined })).toBe(false);
   });
 });

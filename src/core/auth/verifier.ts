@@ -19,6 +19,14 @@ export interface Caller {
   amr: string[] | undefined;
 }
 
+/** Authentication methods (RFC 8176) that are a second factor: one-time code, hardware key. */
+const SECOND_FACTORS = new Set(['otp', 'hwk', 'mfa']);
+
+/** Whether the sign-in behind a token passed a second factor (its `amr`). */
+export function passedSecondFactor(caller: Pick<Caller, 'amr'>): boolean {
+  return (caller.amr ?? []).some((m) => SECOND_FACTORS.has(m));
+}
+
 export type TokenError = 'invalid_token' | 'insufficient_scope';
 
 export class AccessTokenError extends Error {

@@ -76,7 +76,8 @@ export function createTokenAuth(storage: Storage = sessionStorage, base = ''): A
   return auth;
 }
 
-function readUser(text: string | null): SignedInUser | undefined {
+/** The signed-in user kept in session storage, if it is one. */
+export function readUser(text: string | null): SignedInUser | undefined {
   if (!text) return undefined;
   try {
     const u = JSON.parse(text) as Partial<SignedInUser>;

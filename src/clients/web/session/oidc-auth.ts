@@ -1,6 +1,6 @@
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { createApi } from './api.js';
-import type { Auth, SignedInUser } from './auth.js';
+import { readUser, type Auth, type SignedInUser } from './auth.js';
 import type { OidcSettings } from './oidc-discovery.js';
 
 /**
@@ -99,16 +99,4 @@ export async function createOidcAuth(settings: OidcSettings, base = ''): Promise
       }
     },
   };
-}
-
-function readUser(text: string | null): SignedInUser | undefined {
-  if (!text) return undefined;
-  try {
-    const u = JSON.parse(text) as Partial<SignedInUser>;
-    return typeof u.id === 'string' && typeof u.role === 'string'
-      ? { id: u.id, role: u.role, al: u.al ?? null }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
