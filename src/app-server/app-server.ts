@@ -16,6 +16,7 @@ import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
 import { EmergencyAccess } from './emergency/break-glass.js';
+import { Notices } from './emergency/notices.js';
 import { CareEpisodes, EpisodeStore } from './episodes/index.js';
 import { Keyring, loadMasterKey } from './keyring/index.js';
 import {
@@ -170,7 +171,15 @@ export class AppServer {
         cseRn: config.cse.rn,
       },
       episodes: { episodes: this.episodes },
-      emergency: { emergency: this.emergency },
+      emergency: {
+        emergency: this.emergency,
+        notices: new Notices({
+          db: this.database.db,
+          keyring: this.keyring,
+          directory: this.directory,
+          log,
+        }),
+      },
     });
   }
 

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { GRANT_MINUTES, type EmergencyAccess, type Grant } from '../emergency/break-glass.js';
+import type { Notices } from '../emergency/notices.js';
 import { caller } from './auth.js';
 
 export interface EmergencyApiOptions {
-  emergency: Pick<EmergencyAccess, 'open' | 'close' | 'noticesOf' | 'markRead'>;
+  emergency: Pick<EmergencyAccess, 'open' | 'close'>;
+  notices: Pick<Notices, 'noticesOf' | 'markRead'>;
 }
 
 const ID = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
@@ -56,13 +58,13 @@ export async function emergencyRoutes(
     async (req) => ({ grant: shown(await opts.emergency.close(req.params.id, caller(req))) }),
   );
 
-  app.get('/notices', async (req) => ({ notices: await opts.emergency.noticesOf(caller(req).id) }));
+  app.get('/notices', async (req) => ({ notices: await opts.notices.noticesOf(caller(req).id) }));
 
   app.post<{ Params: Static<typeof IdParams> }>(
     '/notices/:id/read',
     { schema: { params: IdParams } },
     async (req, reply) => {
-      await opts.emergency.markRead(caller(req).id, req.params.id);
+      await opts.notices.markRead(caller(req).id, req.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,8 +1,6 @@
 import { Rsc, TutelaError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
 import type { Logger } from '../../core/log.js';
-import { open, seal } from '../../crypto/aead.js';
-import { fromBase64url, toBase64url } from '../../crypto/encoding.js';
 import type { Confidentiality } from '../../protocol/levels.js';
 import type { Access } from '../access/access.js';
 import type { AuditLog } from '../audit/audit.js';
@@ -10,6 +8,7 @@ import type { Directory, User } from '../directory/directory.js';
 import type { Keyring } from '../keyring/keyring.js';
 import type { Reader } from '../layout/patient-layout.js';
 import type { AppDb } from '../store/db.js';
+import { sealReason } from './reason.js';
 
 /** How long a grant lasts unless asked otherwise, and at most (minutes). */
 export const GRANT_MINUTES = { default: 60, max: 240 } as const;
@@ -26,7 +25,7 @@ export interface Grant {
 
 export interface EmergencyAccessOptions {
   db: AppDb;
-  keyring: Pick<Keyring, 'dataKey' | 'dataKeyAt'>;
+  keyring: Pick<Keyring, 'dataKey'>;
   directory: Pick<Directory, 'usersWithRole' | 'user'>;
   access: Access;
   audit: AuditLog;
@@ -42,8 +41,6 @@ export interface EmergencyAccessOptions {
 
 const refuse = (code: string, msg: string) =>
   new TutelaError(code, Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, msg);
-const aad = (pt: string, id: string) =>
-  new TextEncoder().encode(`tutela/break-glass/v1|${pt}|${id}`);
 
 /**
  * Break the glass (ISSUE-4 item 5): a signed-in clinician outside a
@@ -54,8 +51,7 @@ const aad = (pt: string, id: string) =>
  * second factor), and is audited when opened, used and closed. The
  * patient and every data-protection officer get a notice at once
  * (HIPAA §164.312(a)(2)(ii) emergency access procedure; GDPR Art. 5(1)(a)).
- * The reason is sealed with the patient's key: it may say something about
- * them, and erasing the patient shreds it with everything else.
+ * The reason is sealed with the patient's key (reason.ts); notices.ts tells.
  */
 export class EmergencyAccess {
   private readonly now: () => number;
@@ -127,14 +123,7 @@ export class EmergencyAccess {
     }
     const id = `bg-${randomId()}`;
     const at = this.now();
-    const { key, epoch } = await this.o.keyring.dataKey(pt, 'V');
-    let sealed: string;
-    try {
-      const s = seal(key, new TextEncoder().encode(why), aad(pt, id));
-      sealed = toBase64url(Buffer.concat([s.iv, s.ct]));
-    } finally {
-      key.fill(0);
-    }
+    const { sealed, epoch } = await sealReason(this.o.keyring, pt, id, why);
     const grant: Grant = {
       id,
       pt,
@@ -257,74 +246,6 @@ export class EmergencyAccess {
     return due.length;
   }
 
-  /** The notices of one person, newest first, with the grant and its reason opened for them. */
-  async noticesOf(userId: string) {
-    const rows = await this.o.db
-      .selectFrom('notices')
-      .innerJoin('emergency_access', 'emergency_access.id', 'notices.grant_id')
-      .select([
-        'notices.id as id',
-        'notices.kind as kind',
-        'notices.pt as pt',
-        'notices.created_at as created_at',
-        'notices.read_at as read_at',
-        'emergency_access.id as grant_id',
-        'emergency_access.user_id as holder',
-        'emergency_access.reason_sealed as reason_sealed',
-        'emergency_access.reason_epoch as reason_epoch',
-        'emergency_access.opened_at as opened_at',
-        'emergency_access.expires_at as expires_at',
-        'emergency_access.closed_at as closed_at',
-        'emergency_access.closed_by as closed_by',
-      ])
-      .where('notices.recipient', '=', userId)
-      .orderBy('notices.created_at', 'desc')
-      .limit(200)
-      .execute();
-    const out = [];
-    for (const r of rows) {
-      const holder = await this.o.directory.user(r.holder);
-      out.push({
-        id: r.id,
-        kind: r.kind,
-        pt: r.pt,
-        createdAt: r.created_at,
-        readAt: r.read_at,
-        grant: {
-          id: r.grant_id,
-          by: r.holder,
-          role: holder?.role ?? null,
-          reason: await this.reason(r.pt, r.grant_id, r.reason_sealed, r.reason_epoch),
-          openedAt: r.opened_at,
-          expiresAt: r.expires_at,
-          closedAt: r.closed_at,
-          closedBy: r.closed_by,
-        },
-      });
-    }
-    return out;
-  }
-
-  /** Marks one of the person's notices read (idempotent). */
-  async markRead(userId: string, id: string): Promise<void> {
-    const res = await this.o.db
-      .updateTable('notices')
-      .set({ read_at: this.now() })
-      .where('id', '=', id)
-      .where('recipient', '=', userId)
-      .where('read_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) {
-      const mine = await this.o.db
-        .selectFrom('notices')
-        .select('id')
-        .where('id', '=', id)
-        .where('recipient', '=', userId)
-        .executeTakeFirst();
-      if (!mine) throw new TutelaError('unknown_notice', Rsc.NOT_FOUND, `no notice ${id}`);
-    }
-  }
-
   private async end(id: string, pt: string, holder: string, by: string): Promise<void> {
     const res = await this.o.db
       .updateTable('emergency_access')
@@ -348,24 +269,6 @@ export class EmergencyAccess {
 
   private async dpos(): Promise<string[]> {
     return (await this.o.directory.usersWithRole('dpo')).map((u) => u.id);
-  }
-
-  /** The reason, or null once the patient is erased (their key shredded). */
-  private async reason(pt: string, id: string, sealed: string, epoch: number) {
-    try {
-      const { key } = await this.o.keyring.dataKeyAt(pt, 'V', epoch);
-      try {
-        const bytes = fromBase64url(sealed);
-        return new TextDecoder().decode(
-          open(key, bytes.subarray(0, 12), bytes.subarray(12), aad(pt, id)),
-        );
-      } finally {
-        key.fill(0);
-      }
-    } catch (err) {
-      this.o.log.debug({ err, grant: id }, 'break-glass reason not readable');
-      return null;
-    }
   }
 }
 
