@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { CaregiverSession } from '../src/clients/caregiver/session.js';
+import { WS_BEARER_PREFIX } from '../src/core/m2m/index.js';
 import { nowMs } from './stats.js';
 
 export interface CaregiverOptions {
@@ -99,9 +100,10 @@ export async function startCaregiver(opts: CaregiverOptions): Promise<Caregiver>
     void p.finally(() => pending.delete(p));
   };
 
+  // The channel proves its AE with the caregiver's token, as the CLI and the web app do.
   const ws = new WebSocket(
     `${opts.baseUrl.replace(/^http/, 'ws')}/ws?ae=${encodeURIComponent(me.ae)}`,
-    'oneM2M.json',
+    ['oneM2M.json', `${WS_BEARER_PREFIX}${opts.token}`],
   );
   ws.on('message', (data) => {
     const arrived = nowMs();

@@ -29,7 +29,7 @@ export async function makeFleet(patients: number): Promise<SimGateway[]> {
   return Promise.all(
     Array.from({ length: patients }, async (_, i) => ({
       pt: `pt-${i + 1}`,
-      dev: `gw${i + 1}`,
+      dev: `gw-${i + 1}`,
       key: (await generateKeyPair()).pair,
       seq: 0,
     })),

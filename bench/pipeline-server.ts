@@ -58,6 +58,9 @@ const config = loadConfig(process.env, {
   logLevel: 'silent',
   app: { enabled: true },
   demo: { enabled: false },
+  // The benchmark's caregivers sign in with directory API tokens (no browser sign-in per run);
+  // the application server's own CSE writes carry its client-credentials token as in production.
+  auth: { apiTokens: true },
 });
 const sqlStats = instrumentSqlite();
 const platform = await startPlatform(config, silentLogger);

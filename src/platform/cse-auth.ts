@@ -2,12 +2,8 @@ import { Rsc } from '../core/errors.js';
 import type { AccessTokenVerifier } from '../core/auth/index.js';
 import type { AuthenticateOriginator, OriginatorRefusal } from '../service-layer/cse/index.js';
 import { APP_AE, caregiverAe } from '../app-server/layout/patient-layout.js';
-
-/** The confidential client of the application server (src/auth-server/oidc/clients.ts). */
-export const APP_SERVER_CLIENT = 'tutela-app-server';
-
-/** The originator of a gateway: `C<dev>`, device ids starting `gw-` (docs/devices.md). */
-const GATEWAY_ORIGINATOR = /^Cgw-/;
+import { APP_SERVER_CLIENT } from '../auth-server/index.js';
+import { DEVICE_ORIGINATOR } from './devices.js';
 
 export interface CseAuthOptions {
   /** Device onboarding's certificate check for gateway originators (absent: no device zone). */
@@ -44,7 +40,7 @@ const noToken: OriginatorRefusal = {
  */
 export function cseOriginatorAuth(o: CseAuthOptions): AuthenticateOriginator {
   return async (check) => {
-    if (GATEWAY_ORIGINATOR.test(check.originator)) return o.devices ? o.devices(check) : undefined;
+    if (DEVICE_ORIGINATOR.test(check.originator)) return o.devices ? o.devices(check) : undefined;
     if (!o.requireTokens) return undefined;
     const token = check.token;
     if (token === undefined) return noToken;

@@ -38,7 +38,7 @@ export interface PlatformDevices {
 const DEVICE_MANAGERS = new Set(['patient', 'doctor', 'nurse', 'family']);
 
 /** The originator of a gateway: `C<dev>`, device ids starting `gw-` (device ids minted at onboarding do). */
-const DEVICE_ORIGINATOR = /^C(gw-[A-Za-z0-9._-]{1,125})$/;
+export const DEVICE_ORIGINATOR = /^C(gw-[A-Za-z0-9._-]{1,125})$/;
 
 /**
  * Who may manage a patient's gateways: a caller the platform authenticates

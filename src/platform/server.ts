@@ -16,10 +16,15 @@ import { ensureLocalTls } from './tls/index.js';
 import { AppServer } from '../app-server/app-server.js';
 import { openPlatformDevices, type PlatformDevices } from './devices.js';
 import { mountWebApp } from './web-app.js';
-import { AuthServer, openAuthDatabase, type AuthTables } from '../auth-server/index.js';
+import {
+  APP_SERVER_CLIENT,
+  AuthServer,
+  openAuthDatabase,
+  type AuthTables,
+} from '../auth-server/index.js';
 import type { Authenticate } from '../app-server/api/auth.js';
 import { platformAuthenticate } from './authenticate.js';
-import { APP_SERVER_CLIENT, cseOriginatorAuth } from './cse-auth.js';
+import { cseOriginatorAuth } from './cse-auth.js';
 import { clientCredentials } from './client-credentials.js';
 import { DEMO_PEOPLE, patientUser } from './demo/ward.js';
 
