@@ -15,6 +15,9 @@ const config = loadConfig(process.env, {
   port: 0,
   tls: { enabled: false },
   logLevel: 'silent',
+  // The CSE's own cost, its clients speaking as plain originators (the pipeline part runs with
+  // tokens required, as a deployment does).
+  cse: { ...(overrides.cse as object | undefined), requireTokens: false },
 });
 const platform = await startPlatform(config, silentLogger);
 serveAsChild(
