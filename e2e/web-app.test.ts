@@ -110,7 +110,11 @@ describe.skipIf(!haveChromium)(
         /oxygen|pulse|heart|respiratory|temperature|pressure/i.test(r.name),
       );
       expect(dVitals.length).toBeGreaterThan(2);
-      expect(dVitals.every((r) => !r.withheld && /\d/.test(r.value))).toBe(true);
+      // Nothing withheld; a reading the sensor marked invalid (a probe off, a cuff artefact) says
+      // so instead of a number, which the simulated ward produces now and then.
+      expect(dVitals.filter((r) => r.withheld)).toEqual([]);
+      expect(dVitals.filter((r) => !/\d|^\(no valid value/.test(r.value))).toEqual([]);
+      expect(dVitals.filter((r) => /\d/.test(r.value)).length).toBeGreaterThan(1);
       expect(d.news2).toMatch(/NEWS2 score\s*\d+/);
       // The family member (AL L) sees what was measured, and the criticality, but no value.
       expect(f.rows.some((r) => r.withheld)).toBe(true);
