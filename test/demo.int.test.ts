@@ -116,6 +116,21 @@ describe('the demo ward, watched as four people', () => {
       expect(out).not.toMatch(/48\.86/);
     }
     expect(new Set([doctor, nurse, insurer, family]).size).toBe(4);
+
+    // Each signed in through the provider (device grant) and keeps their own tokens, 0600,
+    // which the next run uses instead of signing in again; the demo files hold no token.
+    const file = join(dataDir, 'clients', 'doctor', 'tokens.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const tokens = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string };
+    expect(
+      JSON.parse(Buffer.from(tokens.accessToken.split('.')[1]!, 'base64url').toString()),
+    ).toMatchObject({
+      sub: 'doctor',
+      client_id: 'tutela-cli',
+    });
+    await watch('doctor');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(tokens);
+    expect(readFileSync(join(dataDir, 'demo', 'credentials.json'), 'utf8')).not.toMatch(/token/i);
   }, 60_000);
 
   it('gives each patient a user of their own, in their own episode with the demo people', async () => {

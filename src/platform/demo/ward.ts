@@ -8,11 +8,7 @@ import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
 import type { AppServer } from '../../app-server/app-server.js';
 import type { Role } from '../../app-server/directory/roles.js';
 import { gatewayAe, patientPaths } from '../../app-server/layout/patient-layout.js';
-import {
-  readDemoCredentials,
-  writeDemoCredentials,
-  type DemoCredentials,
-} from '../../clients/cli/credentials.js';
+import { writeDemoCredentials, type DemoCredentials } from '../../clients/cli/credentials.js';
 import { Gateway } from '../../patient-side/gateway/gateway.js';
 import { loadOnboarded, onboard, type Onboarded } from '../../patient-side/gateway/onboard.js';
 import type { PlatformDevices } from '../devices.js';
@@ -243,28 +239,21 @@ async function demoGateway(
 }
 
 /**
- * The demo people and each patient's own user, made (with new tokens) the
- * first time; their tokens are kept in the credentials file.
+ * The demo people and each patient's own user, made the first time. They
+ * sign in through the OpenID provider (their accounts are the provider's
+ * demo sheet); the credentials file keeps where the platform is and who is
+ * who, for `npx tutela watch --as`, and no token.
  */
 async function ensurePeople(o: WardOptions, pts: string[]): Promise<DemoCredentials['users']> {
   const { config, appServer } = o;
-  const saved = readDemoCredentials(config.dataDir);
   const users: DemoCredentials['users'] = {};
   const everyone: Array<{ id: string; role: Role }> = [
     ...pts.map((pt) => ({ id: patientUser(pt), role: 'patient' as const })),
     ...DEMO_PEOPLE,
   ];
   for (const p of everyone) {
-    const known = saved?.users[p.id];
-    const exists = await appServer.directory.user(p.id);
-    if (known && exists) users[p.id] = known;
-    else
-      users[p.id] = {
-        role: p.role,
-        token: exists
-          ? await appServer.directory.newToken(p.id)
-          : await appServer.directory.addUser(p.id, p.role),
-      };
+    if (!(await appServer.directory.user(p.id))) await appServer.directory.addUser(p.id, p.role);
+    users[p.id] = { role: p.role };
   }
   writeDemoCredentials(config.dataDir, {
     url: o.platformUrl,
