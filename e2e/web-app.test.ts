@@ -12,6 +12,7 @@ import {
 import { buildWebApp, startDemoPlatform, type DemoPlatform } from './support/platform.js';
 import { cspProblems, openRecord, signIn } from './support/app.js';
 import { breakGlassTests } from './break-glass.js';
+import { passkeyTests } from './passkeys.js';
 
 if (!haveChromium)
   console.warn(
@@ -290,5 +291,6 @@ describe.skipIf(!haveChromium)(
     }, 90_000);
 
     breakGlassTests(() => ({ demo, browser }));
+    passkeyTests(() => ({ browser }));
   },
 );

@@ -34,14 +34,14 @@ export async function buildWebApp(): Promise<void> {
  * The embedded platform as `npm start` runs it: HTTPS with its local CA,
  * SQLite, the demo ward (quick ticks), the web app mounted under /web/.
  */
-export async function startDemoPlatform(): Promise<DemoPlatform> {
+export async function startDemoPlatform(o: { host?: string } = {}): Promise<DemoPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tutela-e2e-'));
   const config = loadConfig(
     {},
     {
       dataDir,
       port: 0,
-      host: '127.0.0.1',
+      host: o.host ?? '127.0.0.1',
       logLevel: 'silent',
       demo: { enabled: true, patients: 2, tickMs: 1000, timeScale: 30 },
     },
