@@ -3,7 +3,12 @@ import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { HpkeKeyPair } from '../../crypto/hpke.js';
 import type { AuditLog } from '../audit/audit.js';
-import { toFhirBundle, type Assessor, type ClinicalSettings, type Finding } from '../clinical/index.js';
+import {
+  toFhirBundle,
+  type Assessor,
+  type ClinicalSettings,
+  type Finding,
+} from '../clinical/index.js';
 import type { GatewayRegistry } from '../devices/gateways.js';
 import type { Keyring } from '../keyring/keyring.js';
 import { label } from '../privacy/label.js';
