@@ -49,8 +49,9 @@ export function news2Finding(n: News2Assessment): Finding | undefined {
  * NEWS2 on the tick, then the per-patient rules on the patient's in-memory
  * history: trends against the baseline, the clinician's thresholds, device
  * faults. Called once per opened batch, in each patient's arrival order (the
- * pipeline serialises a patient's batches). A batch seen before (the CSE
- * retrying after a failed publish) is assessed again but changes no state.
+ * pipeline serialises a patient's batches). A batch no newer than one
+ * already assessed from its gateway (the CSE retrying after a failed
+ * publish, or a late one) is assessed but changes no history.
  * Stale data has no batch to ride on: `checkStale` runs on a timer.
  */
 export class Assessor {
@@ -75,8 +76,9 @@ export class Assessor {
     const findings: Finding[] = [];
     const n = news2Finding(news2);
     if (n) findings.push(n);
+    // Any arrival shows the gateway is alive, a retried or late batch too.
+    this.stale.seen(pt, this.now());
     if (this.isNew(pt, batch)) {
-      this.stale.seen(pt, this.now());
       this.history.addAssessment(pt, news2);
       const at = Date.parse(batch.at);
       findings.push(...this.devices.update(pt, batch.readings, news2, at));

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StaleWatch } from './staleness.js';
 
@@ -41,5 +42,23 @@ describe('StaleWatch', () => {
     expect(w.check(T0 + 200_000 + 180_000)).toEqual([]);
     w.forget('pt-1');
     expect(w.check(T0 + 10_000_000)).toEqual([]);
+  });
+
+  it('never flags within 2 min of a reading, always flags beyond 3 × the longest recent gap', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1_000, max: 600_000 }), { minLength: 3, maxLength: 15 }),
+        fc.integer({ min: 0, max: 120_000 }),
+        (gaps, wait) => {
+          const w = new StaleWatch();
+          let t = T0;
+          w.seen('pt-1', t);
+          for (const g of gaps) w.seen('pt-1', (t += g));
+          expect(w.check(t + wait)).toEqual([]);
+          const beyond = Math.max(3 * Math.max(...gaps), 120_000) + 1;
+          expect(w.check(t + beyond)).toHaveLength(1);
+        },
+      ),
+    );
   });
 });

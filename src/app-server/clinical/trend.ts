@@ -147,12 +147,12 @@ export function trendFinding(
   if (baseline !== undefined && (fit.end - baseline) * d < rule.minChange / 2) return undefined;
   const cl: Criticality = fit.change * d >= 2 * rule.minChange ? 'medium' : 'low-medium';
   const way = d > 0 ? 'rising' : 'falling';
-  const sign0 = fit.change >= 0 ? '+' : '';
+  const plus = fit.change >= 0 ? '+' : '';
   const since = baseline === undefined ? '' : ` (baseline ${round(baseline)} ${rule.unit})`;
   return {
     rule: `trend.${sign}`,
     cl,
     subject: sign,
-    text: `${rule.label} ${way}: ${sign0}${round(fit.change)} ${rule.unit} over ${round(fit.spanHours)} h, now about ${round(fit.end)} ${rule.unit}${since}.`,
+    text: `${rule.label} ${way}: ${plus}${round(fit.change)} ${rule.unit} over ${round(fit.spanHours)} h, now about ${round(fit.end)} ${rule.unit}${since}.`,
   };
 }
