@@ -111,7 +111,7 @@ describe.each(databaseTargets())('patient settings API ($name)', (target) => {
     for (const clear of ['below', 'threshold', 'respiratoryRate', '"low"'])
       expect(bytes).not.toContain(clear);
     // …and it opens, with the patient's key only, to what the doctor set.
-    const opened = JSON.parse(await openSettings(app.keyring, { pt: PT, ...row })) as unknown;
+    const opened = JSON.parse(await openSettings(app.keyring, row)) as unknown;
     expect(opened).toEqual({ spo2Target: GOOD.spo2Target, thresholds: GOOD.thresholds });
     await expect(openSettings(app.keyring, { ...row, pt: 'pt-other' })).rejects.toThrow();
   });
