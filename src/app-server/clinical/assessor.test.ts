@@ -93,12 +93,53 @@ describe('Assessor', () => {
       expect.objectContaining({ rule: 'trend.respiratoryRate', subject: 'respiratoryRate' }),
     ]);
     expect(last!.cl).toBe('low-medium');
+    expect(last!.assessed).toContain('trend.respiratoryRate');
   });
 
-  it('a batch assessed again (a retry) changes no state', () => {
+  it('lists the rules it could evaluate: the alert lifecycle calms only those', () => {
     const a = new Assessor({ now: () => T0 });
-    const b = batch(5, T0, full(T0));
-    a.assess('pt-1', b, DEFAULT_SETTINGS);
+    const first = a.assess('pt-1', batch(1, T0, full(T0)), DEFAULT_SETTINGS);
+    // No trend yet (too little data); every sign present, so every threshold; a full set.
+    expect(first.assessed.sort()).toEqual(
+      [
+        'stale-data',
+        'device.probe-off',
+        'device.battery-low',
+        'device.error',
+        'news2',
+        'threshold.respiratoryRate',
+        'threshold.spo2',
+        'threshold.pulse',
+        'threshold.systolicBP',
+        'threshold.temperature',
+        'threshold.spo2Target',
+      ].sort(),
+    );
+    // A partial set: NEWS2 cannot say "no", nor can the thresholds of what is missing.
+    const partial = a.assess(
+      'pt-1',
+      batch(2, T0 + MIN, full(T0 + MIN).slice(0, 1)),
+      DEFAULT_SETTINGS,
+    );
+    expect(partial.assessed).not.toContain('news2');
+    expect(partial.assessed).toContain('threshold.respiratoryRate');
+    expect(partial.assessed).not.toContain('threshold.pulse');
+  });
+
+  it('a batch assessed again (a retry) changes no state, and finds the same', () => {
+    const a = new Assessor({ now: () => T0 });
+    const low: Reading = {
+      device: 'bp',
+      metric: 'deviceStatus',
+      at: iso(T0),
+      status: 'low-battery',
+      battery: 9,
+    };
+    const b = batch(5, T0, [...full(T0), low]);
+    const first = a.assess('pt-1', b, DEFAULT_SETTINGS);
+    const again = a.assess('pt-1', b, DEFAULT_SETTINGS);
+    expect(again.findings).toEqual(first.findings);
+    expect(first.findings.map((f) => f.rule)).toEqual(['device.battery-low']);
     a.assess('pt-1', { ...b, readings: full(T0 + 10 * MIN) }, DEFAULT_SETTINGS);
     expect(a.history.samples('pt-1', 'pulse')).toHaveLength(1);
   });

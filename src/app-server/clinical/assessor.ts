@@ -1,17 +1,23 @@
 import { CRITICALITY, criticalityRank, type Criticality } from '../../protocol/levels.js';
 import type { ReadingBatch } from '../../protocol/reading.js';
-import { DeviceFaultWatch, type DeviceFaultOptions } from './device-faults.js';
+import { DEVICE_RULES, DeviceFaultWatch, type DeviceFaultOptions } from './device-faults.js';
 import type { Finding } from './finding.js';
 import { PatientHistory, TRACKED_SIGNS, type HistoryOptions } from './history.js';
 import { assessNews2, type News2Assessment } from './news2.js';
 import { StaleWatch, type StaleFinding, type StaleOptions } from './staleness.js';
 import { thresholdFindings, type ClinicalSettings } from './thresholds.js';
-import { trendFinding, type TrendOptions } from './trend.js';
+import { fitTrend, judgeTrend, type TrendOptions } from './trend.js';
 
 /** What the pipeline learns about one batch: NEWS2, every finding, and the CL the versions carry. */
 export interface Assessment {
   news2: News2Assessment;
   findings: Finding[];
+  /**
+   * The rules evaluated at this batch with enough data to say "no": a rule
+   * listed here without a finding did not hold (the alert lifecycle counts
+   * that towards calming its alert); a rule not listed could not tell.
+   */
+  assessed: string[];
   /** The highest of NEWS2's CL and the findings' CLs. */
   cl: Criticality;
 }
@@ -74,26 +80,35 @@ export class Assessor {
   assess(pt: string, batch: ReadingBatch, settings: ClinicalSettings): Assessment {
     const news2 = assessNews2(batch.readings, { spo2Scale: settings.spo2Scale });
     const findings: Finding[] = [];
+    // A reading arrived (a retried or late one too): the data is not stale.
+    const assessed: string[] = ['stale-data', ...DEVICE_RULES];
+    // A partial set can raise a NEWS2 finding (its score is a lower bound) but never calm one.
+    if (!news2.incomplete) assessed.push('news2');
     const n = news2Finding(news2);
     if (n) findings.push(n);
-    // Any arrival shows the gateway is alive, a retried or late batch too.
     this.stale.seen(pt, this.now());
     if (this.isNew(pt, batch)) {
       this.history.addAssessment(pt, news2);
-      const at = Date.parse(batch.at);
-      findings.push(...this.devices.update(pt, batch.readings, news2, at));
+      this.devices.update(pt, batch.readings, news2, Date.parse(batch.at));
     }
+    findings.push(...this.devices.findings(pt));
     for (const sign of TRACKED_SIGNS) {
-      const f = trendFinding(
-        sign,
-        this.history.samples(pt, sign),
-        this.history.baseline(pt, sign),
-        this.trend,
-      );
+      const fit = fitTrend(this.history.samples(pt, sign), this.trend);
+      if (!fit) continue;
+      assessed.push(`trend.${sign}`);
+      const f = judgeTrend(sign, fit, this.history.baseline(pt, sign), this.trend);
       if (f) findings.push(f);
     }
+    for (const sign of TRACKED_SIGNS)
+      if (news2.parameters[sign]) assessed.push(`threshold.${sign}`);
+    if (news2.parameters.spo2) assessed.push('threshold.spo2Target');
     findings.push(...thresholdFindings(news2, settings));
-    return { news2, findings, cl: highestCl([news2.cl, ...findings.map((f) => f.cl)]) };
+    return {
+      news2,
+      findings,
+      assessed,
+      cl: highestCl([news2.cl, ...findings.map((f) => f.cl)]),
+    };
   }
 
   private isNew(pt: string, batch: ReadingBatch): boolean {

@@ -7,7 +7,8 @@ const T0 = Date.parse('2026-12-03T08:00:00Z');
 const iso = (t: number) => new Date(t).toISOString();
 
 function tick(w: DeviceFaultWatch, t: number, readings: Reading[]) {
-  return w.update('pt-1', readings, assessNews2(readings, { spo2Scale: 1 }), t);
+  w.update('pt-1', readings, assessNews2(readings, { spo2Scale: 1 }), t);
+  return w.findings('pt-1');
 }
 const probeOff = (t: number): Reading[] => [
   { device: 'ox', metric: 'deviceStatus', at: iso(t), status: 'probe-off', battery: 80 },
@@ -39,6 +40,11 @@ describe('DeviceFaultWatch', () => {
     tick(w, T0 + 90_000, [{ device: 'rr', metric: 'respiratoryRate', at: iso(T0), value: 16 }]);
     tick(w, T0 + 100_000, artefact(T0 + 100_000));
     expect(tick(w, T0 + 120_000, artefact(T0 + 120_000))).toHaveLength(1);
+    // …and so does a later tick without it: the finding holds until the device measures again.
+    expect(
+      tick(w, T0 + 150_000, [{ device: 'rr', metric: 'respiratoryRate', at: iso(T0), value: 16 }]),
+    ).toHaveLength(1);
+    expect(tick(w, T0 + 180_000, clean(T0 + 180_000))).toEqual([]);
   });
 
   it('an artefact beside a clean value from the same device is no fault', () => {
@@ -71,12 +77,21 @@ describe('DeviceFaultWatch', () => {
     expect(tick(w, T0, status(6))[0]!.cl).toBe('low');
     expect(tick(w, T0, status(5))[0]!.cl).toBe('low-medium');
     expect(tick(w, T0, status(undefined, 'low-battery'))[0]!.rule).toBe('device.battery-low');
+    // Another device's status says nothing about this one's battery.
+    expect(
+      tick(w, T0, [
+        { device: 'th', metric: 'deviceStatus', at: iso(T0), status: 'ok', battery: 90 },
+      ]),
+    ).toHaveLength(1);
     expect(tick(w, T0, status(undefined))).toEqual([]);
+    expect(tick(w, T0, status(80))).toEqual([]);
   });
 
   it('reports a device error', () => {
     const w = new DeviceFaultWatch();
     const f = tick(w, T0, [{ device: 'th', metric: 'deviceStatus', at: iso(T0), status: 'error' }]);
     expect(f).toEqual([expect.objectContaining({ rule: 'device.error', cl: 'low-medium' })]);
+    const ok = tick(w, T0, [{ device: 'th', metric: 'deviceStatus', at: iso(T0), status: 'ok' }]);
+    expect(ok).toEqual([]);
   });
 });

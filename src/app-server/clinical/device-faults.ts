@@ -1,20 +1,25 @@
 import type { Criticality } from '../../protocol/levels.js';
-import type { Finding } from './finding.js';
 import type { Reading } from '../../protocol/reading.js';
+import type { Finding } from './finding.js';
 import type { News2Assessment } from './news2.js';
 
 /**
  * Device faults (issue 5 item 1): a probe off or a signal spoilt tick after
  * tick, a battery running low, a device reporting an error. One probe-off
  * tick is a patient moving; a run of them over a minute means nobody is
- * measuring that patient's SpO2. State (the current run per device) is in
- * memory only.
+ * measuring what that device measures. The state (the current run, the
+ * last battery level and status of each device) is in memory only, and the
+ * findings are derived from it, so a device that skips a tick neither
+ * raises nor clears anything.
  */
+
+/** The device-fault rules: all are evaluated at every tick (the alert lifecycle's hysteresis). */
+export const DEVICE_RULES = ['device.probe-off', 'device.battery-low', 'device.error'] as const;
 
 export interface DeviceFaultOptions {
   /** Consecutive faulty ticks of one device before `device.probe-off`. Default 3. */
   probeOffTicks?: number;
-  /** …lasting at least this long. Default 60 s. */
+  /** …from the first to the latest at least this long. Default 60 s. */
   probeOffMs?: number;
   /** Battery (%) at or below which `device.battery-low` is raised (CL low). Default 15. */
   batteryLow?: number;
@@ -22,9 +27,11 @@ export interface DeviceFaultOptions {
   batteryCritical?: number;
 }
 
-interface Run {
-  ticks: number;
-  since: number;
+interface DeviceState {
+  /** The current run of faulty ticks: how many, first and latest time (ms). */
+  run?: { ticks: number; since: number; last: number };
+  /** What its latest status reading said. */
+  status?: { low: boolean; level: number | undefined; error: boolean };
 }
 
 export class DeviceFaultWatch {
@@ -32,8 +39,8 @@ export class DeviceFaultWatch {
   private readonly probeOffMs: number;
   private readonly batteryLow: number;
   private readonly batteryCritical: number;
-  /** pt → device → its current run of faulty ticks. */
-  private readonly runs = new Map<string, Map<string, Run>>();
+  /** pt → device → its state. */
+  private readonly devices = new Map<string, Map<string, DeviceState>>();
 
   constructor(o: DeviceFaultOptions = {}) {
     this.probeOffTicks = o.probeOffTicks ?? 3;
@@ -43,13 +50,20 @@ export class DeviceFaultWatch {
   }
 
   /**
-   * Updates the runs with one tick (taken at `at`, ms) and returns the
-   * findings about its devices. A device is faulty in a tick when it says
-   * probe-off or only sent readings it flagged as artefacts; a clean reading
-   * from it ends the run; a device absent from the tick leaves it as it is.
+   * Updates the state with one tick taken at `at` (ms). A device is faulty
+   * in a tick when it says probe-off or sent only values it flagged as
+   * artefacts; a usable value from it ends its run; a device absent from the
+   * tick keeps its state. Battery level and error come from its latest
+   * status reading, whatever the status says.
    */
-  update(pt: string, readings: readonly Reading[], news2: News2Assessment, at: number): Finding[] {
-    const findings = new Map<string, Finding>();
+  update(pt: string, readings: readonly Reading[], news2: News2Assessment, at: number): void {
+    let devices = this.devices.get(pt);
+    if (!devices) this.devices.set(pt, (devices = new Map()));
+    const state = (dev: string) => {
+      let s = devices.get(dev);
+      if (!s) devices.set(dev, (s = {}));
+      return s;
+    };
     const statuses = readings.flatMap((r) => (r.metric === 'deviceStatus' ? [r] : []));
     const faulty = new Set<string>();
     const clean = new Set<string>();
@@ -58,45 +72,58 @@ export class DeviceFaultWatch {
     // Artefacts only count from a device that sent nothing usable this tick.
     for (const e of news2.excluded)
       if (e.reason === 'artefact' && !clean.has(e.device)) faulty.add(e.device);
-    let runs = this.runs.get(pt);
-    if (!runs) this.runs.set(pt, (runs = new Map()));
-    for (const dev of clean) if (!faulty.has(dev)) runs.delete(dev);
+    for (const dev of clean) if (!faulty.has(dev)) delete state(dev).run;
     for (const dev of faulty) {
-      const run = runs.get(dev) ?? { ticks: 0, since: at };
-      run.ticks++;
-      runs.set(dev, run);
-      if (run.ticks >= this.probeOffTicks && at - run.since >= this.probeOffMs)
-        findings.set(`probe-off:${dev}`, {
+      const s = state(dev);
+      s.run = s.run
+        ? { ticks: s.run.ticks + 1, since: s.run.since, last: Math.max(at, s.run.last) }
+        : { ticks: 1, since: at, last: at };
+    }
+    for (const r of statuses) {
+      const level = r.battery;
+      state(r.device).status = {
+        low: r.status === 'low-battery' || (level !== undefined && level <= this.batteryLow),
+        level,
+        error: r.status === 'error',
+      };
+    }
+  }
+
+  /** The findings the current state of `pt`'s devices warrants. */
+  findings(pt: string): Finding[] {
+    const out: Finding[] = [];
+    for (const [dev, s] of this.devices.get(pt) ?? []) {
+      const run = s.run;
+      if (run && run.ticks >= this.probeOffTicks && run.last - run.since >= this.probeOffMs)
+        out.push({
           rule: 'device.probe-off',
           cl: 'low-medium',
           subject: dev,
-          text: `${dev}: probe off or signal unusable for ${Math.floor((at - run.since) / 1000)} s; nothing it measures is being monitored.`,
+          text: `${dev}: probe off or signal unusable for ${Math.floor((run.last - run.since) / 1000)} s; nothing it measures is being monitored.`,
         });
-    }
-    for (const s of statuses) {
-      if (s.status === 'error')
-        findings.set(`error:${s.device}`, {
+      if (s.status?.error)
+        out.push({
           rule: 'device.error',
           cl: 'low-medium',
-          subject: s.device,
-          text: `${s.device} reports an error.`,
+          subject: dev,
+          text: `${dev} reports an error.`,
         });
-      const level = s.battery;
-      if (s.status === 'low-battery' || (level !== undefined && level <= this.batteryLow)) {
+      if (s.status?.low) {
+        const level = s.status.level;
         const cl: Criticality =
           level !== undefined && level <= this.batteryCritical ? 'low-medium' : 'low';
-        findings.set(`battery:${s.device}`, {
+        out.push({
           rule: 'device.battery-low',
           cl,
-          subject: s.device,
-          text: `${s.device}: battery low${level === undefined ? '' : ` (${level} %)`}.`,
+          subject: dev,
+          text: `${dev}: battery low${level === undefined ? '' : ` (${level} %)`}.`,
         });
       }
     }
-    return [...findings.values()];
+    return out;
   }
 
   forget(pt: string): void {
-    this.runs.delete(pt);
+    this.devices.delete(pt);
   }
 }

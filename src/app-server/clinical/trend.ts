@@ -137,9 +137,18 @@ export function trendFinding(
   baseline: number | undefined,
   o: TrendOptions = {},
 ): Finding | undefined {
-  const rule = TREND_RULES[sign];
   const fit = fitTrend(samples, o);
-  if (!fit) return undefined;
+  return fit && judgeTrend(sign, fit, baseline, o);
+}
+
+/** The finding a fitted line warrants (see trendFinding). */
+export function judgeTrend(
+  sign: TrackedSign,
+  fit: TrendFit,
+  baseline: number | undefined,
+  o: Pick<TrendOptions, 'minR2'> = {},
+): Finding | undefined {
+  const rule = TREND_RULES[sign];
   const d = rule.direction;
   if (fit.change * d < rule.minChange) return undefined;
   if (fit.slopePerHour * d < rule.minSlopePerHour) return undefined;

@@ -108,6 +108,7 @@ describe('monitoring pipeline: assessment beyond NEWS2', () => {
     expect(last.findings).toEqual([
       expect.objectContaining({ rule: 'trend.respiratoryRate', cl: 'low-medium' }),
     ]);
+    expect(last.assessed).toContain('trend.respiratoryRate');
     // The six versions of the last tick carry the combined CL, not NEWS2's.
     expect(labels.slice(-6).every((l) => l.includes('cl:low-medium'))).toBe(true);
     expect(labels.slice(0, 6).every((l) => l.includes('cl:low'))).toBe(true);

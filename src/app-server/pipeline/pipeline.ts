@@ -44,6 +44,8 @@ export type Outcome =
       score: number;
       /** What the assessment found (the alert lifecycle's input). Health data: never logged. */
       findings: Finding[];
+      /** The rules evaluated with enough data to say "no" (clinical/assessor.ts). */
+      assessed: string[];
     }
   | { status: 'rejected'; pt: string; reason: RejectReason };
 
@@ -123,6 +125,7 @@ export class MonitoringPipeline {
       cl: assessed.cl,
       score: assessed.news2.score,
       findings: assessed.findings,
+      assessed: assessed.assessed,
     };
   }
 
