@@ -13,6 +13,7 @@ import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
 import { AuditLog } from './audit/audit.js';
+import { Assessor, type StaleFinding } from './clinical/index.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
 import { EmergencyAccess } from './emergency/break-glass.js';
@@ -28,6 +29,7 @@ import {
 import { MonitoringPipeline } from './pipeline/pipeline.js';
 import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
+import { PatientSettings, SettingsStore } from './settings/index.js';
 import { appMigrations, type AppTables } from './store/index.js';
 
 export interface AppServerOptions {
@@ -67,6 +69,12 @@ export class AppServer {
   readonly episodes: CareEpisodes;
   readonly emergency: EmergencyAccess;
   private expiry: NodeJS.Timeout | undefined;
+  /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
+  readonly assessor = new Assessor();
+  readonly settings: SettingsStore;
+  /** Where stale-data findings go (the alert lifecycle, when it is wired; merge: issue 5). */
+  onStale: (found: StaleFinding[]) => Promise<void> = async () => undefined;
+  private staleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly database: Database<AppTables>,
@@ -102,6 +110,7 @@ export class AppServer {
       refresh: (pt, lost) => this.episodes.refreshAccess(pt, lost),
       log: opts.log,
     });
+    this.settings = new SettingsStore({ db: database.db, keyring, log: opts.log });
   }
 
   static async create(app: FastifyInstance, opts: AppServerOptions): Promise<AppServer> {
@@ -171,6 +180,14 @@ export class AppServer {
         cseRn: config.cse.rn,
       },
       episodes: { episodes: this.episodes },
+      settings: {
+        settings: new PatientSettings({
+          store: this.settings,
+          participation: (pt, user) => this.episodes.participation(pt, user),
+          access: this.access,
+          audit: this.audit,
+        }),
+      },
       emergency: {
         emergency: this.emergency,
         notices: new Notices({
@@ -208,12 +225,17 @@ export class AppServer {
       rules: this.rules,
       audit: this.audit,
       log,
+      assessor: this.assessor,
+      settingsOf: (pt) => this.settings.get(pt),
     });
     for (const p of await this.database.db
       .selectFrom('patients')
       .select(['pt', 'inbox_ri'])
-      .execute())
+      .execute()) {
       if (p.inbox_ri) this.inboxes.set(p.inbox_ri, p.pt);
+      // Silence is measured from now: the arrival times died with the last process.
+      this.assessor.watch(p.pt);
+    }
     // Removals a crash or an absent CSE left half-done are finished before anything else.
     const resumed = await this.episodes.resumePending();
     if (resumed > 0) log.warn({ resumed }, 'finished pending revocations');
@@ -224,6 +246,12 @@ export class AppServer {
         .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
     await expire();
     this.expiry = setInterval(() => void expire(), 15_000).unref();
+    // Stale data has no reading to trigger it: looked for every 30 s.
+    this.staleTimer = setInterval(() => {
+      const found = this.assessor.checkStale();
+      if (found.length > 0)
+        this.onStale(found).catch((err: unknown) => log.error({ err }, 'stale data not handled'));
+    }, 30_000).unref();
   }
 
   /** Brings a patient under monitoring: their gateway, care episode and CSE containers (idempotent). */
@@ -242,6 +270,7 @@ export class AppServer {
     await this.keyring.currentEpoch(p.pt);
     if (p.gateway) await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
     await this.episodes.open(p.pt, { patient: p.patient, team: p.team });
+    this.assessor.watch(p.pt);
     const inboxRi = await provisionPatient(
       this.cseClient,
       this.opts.config.cse.rn,
@@ -311,6 +340,7 @@ export class AppServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.expiry);
+      clearInterval(this.staleTimer);
       await this.pipeline?.drain();
       await this.cse?.close();
       await this.database.close();

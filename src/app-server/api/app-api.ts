@@ -3,6 +3,7 @@ import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
+import { settingsRoutes, type SettingsApiOptions } from './settings-routes.js';
 import { apiErrorHandler } from './errors.js';
 import { strictValidator } from './strict.js';
 
@@ -11,6 +12,7 @@ export interface AppApiOptions {
   caregiver: CaregiverApiOptions;
   episodes: EpisodeApiOptions;
   emergency: EmergencyApiOptions;
+  settings: SettingsApiOptions;
 }
 
 /**
@@ -27,6 +29,8 @@ export interface AppApiOptions {
  *     DELETE /app/emergency/:id                     emergency-routes.ts
  *     GET    /app/notices                           emergency-routes.ts
  *     POST   /app/notices/:id/read                  emergency-routes.ts
+ *     GET    /app/patients/:pt/settings             settings-routes.ts
+ *     PUT    /app/patients/:pt/settings             settings-routes.ts
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -38,4 +42,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(caregiverRoutes, opts.caregiver);
   await app.register(episodeRoutes, opts.episodes);
   await app.register(emergencyRoutes, opts.emergency);
+  await app.register(settingsRoutes, opts.settings);
 }

@@ -31,6 +31,8 @@ export const ACTIONS = [
   'spotCheck',
   'changeDose',
   'confirmDose',
+  'readSettings',
+  'changeSettings',
   'viewEpisode',
   'invite',
   'remove',

@@ -3,6 +3,7 @@ import type { Dialect } from '../../core/db/index.js';
 import { emergencyMigrations } from './emergency-migrations.js';
 import { episodeMigrations } from './episode-migrations.js';
 import { pipelineMigrations } from './pipeline-migrations.js';
+import { settingsMigrations } from './settings-migrations.js';
 
 /**
  * Versioned migrations of the application server's own database (its SQLite
@@ -39,6 +40,7 @@ export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
   ...pipelineMigrations(dialect),
   ...episodeMigrations(dialect),
   ...emergencyMigrations(dialect),
+  ...settingsMigrations(dialect),
 });
 
 /** Column type of a byte string in each dialect. */
