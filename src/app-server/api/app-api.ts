@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
+import { commandRoutes, type CommandApiOptions } from './command-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
 import { apiErrorHandler } from './errors.js';
@@ -11,6 +12,7 @@ export interface AppApiOptions {
   caregiver: CaregiverApiOptions;
   episodes: EpisodeApiOptions;
   emergency: EmergencyApiOptions;
+  commands?: CommandApiOptions;
 }
 
 /**
@@ -27,6 +29,10 @@ export interface AppApiOptions {
  *     DELETE /app/emergency/:id                     emergency-routes.ts
  *     GET    /app/notices                           emergency-routes.ts
  *     POST   /app/notices/:id/read                  emergency-routes.ts
+ *     POST   /app/patients/:pt/commands             command-routes.ts (remote commands)
+ *     GET    /app/patients/:pt/commands             command-routes.ts
+ *     GET    /app/patients/:pt/commands/:id         command-routes.ts
+ *     POST   /app/patients/:pt/commands/:id/confirm command-routes.ts (four eyes)
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -38,4 +44,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(caregiverRoutes, opts.caregiver);
   await app.register(episodeRoutes, opts.episodes);
   await app.register(emergencyRoutes, opts.emergency);
+  if (opts.commands) await app.register(commandRoutes, opts.commands);
 }
