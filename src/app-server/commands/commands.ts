@@ -218,13 +218,16 @@ export class RemoteCommands {
       .orderBy('id')
       .limit(200)
       .execute();
+    await this.audit(user, 'command.view', pt, 'ok', `${rows.length} commands`);
     return Promise.all(rows.map((r) => this.view(r)));
   }
 
   async get(pt: string, id: string, user: User): Promise<CommandView> {
     await this.mayView(pt, user);
     await this.expireDue();
-    return this.view(await this.row(pt, id));
+    const row = await this.row(pt, id);
+    await this.audit(user, 'command.view', pt, 'ok', id);
+    return this.view(row);
   }
 
   /**
