@@ -8,7 +8,7 @@ import { signInWeb } from '../../auth-server/testing.js';
 import { databaseTargets } from '../../core/db/testing.js';
 import { silentLogger } from '../../core/log.js';
 import { M2MClient } from '../../core/m2m/index.js';
-import { sealCommand } from '../../crypto/command-seal.js';
+import { sealAck, sealCommand } from '../../crypto/command-seal.js';
 import { generateKeyPair, type HpkeKeyPair } from '../../crypto/hpke.js';
 import { CommandRunner } from '../../patient-side/gateway/commands.js';
 import {
@@ -386,6 +386,64 @@ describe.each(databaseTargets())('remote commands, end to end ($name)', (target)
     await put(good, 'x-good-again');
     expect(await runner.poll()).toBe(0);
     expect(await pump.readProperty('rate')).toMatchObject({ value: 42 });
+  });
+
+  it('the application server refuses and audits acks that are forged, tampered or answer nothing', async () => {
+    const gwCse = new M2MClient({ baseUrl: platform.url, origin: gatewayAe(GW) });
+    clients.push(gwCse);
+    const issued = await issue('nur', { kind: 'spotCheck', device: 'thermometer' });
+    const { id } = issued.body.command as { id: string };
+    const row = await app.database.db
+      .selectFrom('commands')
+      .select('seq')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const ack = (over: Partial<{ id: string; seq: number }> = {}, key = gwKey, dev = GW) =>
+      sealAck(
+        {
+          v: 1,
+          id,
+          seq: Number(row.seq),
+          outcome: 'ok',
+          result: { value: 1 },
+          at: Date.now(),
+          ...over,
+        },
+        { pt: PT, dev, kid: app.appKey.kid },
+        app.appKey.pair.publicKey,
+        key,
+      );
+    const other = (await generateKeyPair()).pair;
+    const good = await ack();
+    const flipped = { ...good, ct: (good.ct[0] === 'A' ? 'B' : 'A') + good.ct.slice(1) };
+    for (const [con, rn] of [
+      [flipped, 'f-tampered'],
+      [await ack({}, other), 'f-other-key'],
+      [await ack({}, other, 'gw-stranger'), 'f-unknown-gateway'],
+      [await ack({ seq: Number(row.seq) + 7 }), 'f-wrong-seq'],
+      ['not json', 'f-malformed'],
+    ] as const)
+      await gwCse.createInstance(paths.acks, typeof con === 'string' ? con : JSON.stringify(con), {
+        rn,
+      });
+    const rejects = async () =>
+      (await app.audit.recent(200, PT))
+        .filter((e) => e.action === 'command.ack.reject')
+        .map((e) => e.detail.split(':')[0]);
+    for (let i = 0; i < 200 && (await rejects()).length < 6; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    // The earlier forged command's ack (an id the server never issued) counts as answering nothing.
+    expect((await rejects()).sort()).toEqual(
+      ['malformed', 'replay', 'replay', 'tampered', 'tampered', 'unknown_device'].sort(),
+    );
+    expect((await show(id)).body.command.state).toBe('sent');
+    // The real gateway's answer still counts, once.
+    await gwCse.createInstance(paths.acks, JSON.stringify(good), { rn: 'f-good' });
+    expect(await settled(id)).toMatchObject({ state: 'acknowledged', result: { value: 1 } });
+    await gwCse.createInstance(paths.acks, JSON.stringify(good), { rn: 'f-good-again' });
+    for (let i = 0; i < 200 && (await rejects()).length < 7; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect((await rejects()).filter((r) => r === 'replay')).toHaveLength(3);
   });
 
   it('keeps parameters and results sealed at rest, and the CSE never holds a command in clear', async () => {
