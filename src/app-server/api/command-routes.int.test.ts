@@ -444,6 +444,13 @@ describe.each(databaseTargets())('remote commands, end to end ($name)', (target)
     for (let i = 0; i < 200 && (await rejects()).length < 7; i++)
       await new Promise((r) => setTimeout(r, 25));
     expect((await rejects()).filter((r) => r === 'replay')).toHaveLength(3);
+    // Every ack leaves the CSE once handled (the last step of handling it): wait for that, too,
+    // so no handling is still under way when the platform stops.
+    const acksLeft = async () =>
+      ((await app.cseClient.retrieve(paths.acks))['m2m:cnt'] as { cni: number }).cni;
+    for (let i = 0; i < 200 && (await acksLeft()) !== 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await acksLeft()).toBe(0);
   });
 
   it('keeps parameters and results sealed at rest, and the CSE never holds a command in clear', async () => {

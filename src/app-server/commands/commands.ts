@@ -1,13 +1,7 @@
-import { Value } from '@sinclair/typebox/value';
 import { Rsc, TutelaError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
 import type { Logger } from '../../core/log.js';
-import {
-  COMMAND_DEVICES,
-  COMMAND_KINDS,
-  COMMAND_PARAMS,
-  type CommandKind,
-} from '../../protocol/command.js';
+import { COMMAND_KINDS, type CommandKind } from '../../protocol/command.js';
 import type { Access } from '../access/access.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { User } from '../directory/directory.js';
@@ -16,52 +10,15 @@ import type { Keyring } from '../keyring/keyring.js';
 import type { PolicyRequest } from '../policy/index.js';
 import type { AppDb } from '../store/db.js';
 import type { CommandDispatch } from './dispatch.js';
-import { openField, sealField } from './sealed-fields.js';
-
-/**
- * How long things may wait (documented in docs/commands.md): a proposed dose
- * change that no second clinician confirmed within 30 minutes expires (the
- * situation it was meant for has likely changed); a command sent to a
- * gateway must be acted on within 10 minutes, or the gateway refuses it
- * and the application server marks it expired.
- */
-export const DOSE_CONFIRM_MS = 30 * 60_000;
-export const COMMAND_TTL_MS = 10 * 60_000;
-
-export const COMMAND_STATES = [
-  'awaiting-confirmation',
-  'sent',
-  'acknowledged',
-  'refused',
-  'failed',
-  'expired',
-] as const;
-export type CommandState = (typeof COMMAND_STATES)[number];
-
-export interface CommandRequest {
-  kind: string;
-  device: string;
-  params?: Record<string, unknown> | undefined;
-}
-
-/** A command as the API shows it to those who may see it (params and result opened). */
-export interface CommandView {
-  id: string;
-  pt: string;
-  kind: string;
-  device: string;
-  params: unknown;
-  state: string;
-  proposedBy: string;
-  confirmedBy: string | null;
-  gateway: string | null;
-  createdAt: number;
-  expiresAt: number;
-  sentAt: number | null;
-  doneAt: number | null;
-  code: string | null;
-  result?: unknown;
-}
+import {
+  checkKind,
+  checkParams,
+  COMMAND_TTL_MS,
+  DOSE_CONFIRM_MS,
+  type CommandRequest,
+} from './command-rules.js';
+import { openParams, toView, type CommandRow, type CommandView } from './command-view.js';
+import { sealField } from './sealed-fields.js';
 
 export interface RemoteCommandsOptions {
   db: AppDb;
@@ -74,11 +31,8 @@ export interface RemoteCommandsOptions {
   now?: () => number;
 }
 
-const badRequest = (code: string, msg: string) => new TutelaError(code, Rsc.BAD_REQUEST, msg);
 const refuse = (code: string, msg: string) =>
   new TutelaError(code, Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, msg);
-
-type Row = Awaited<ReturnType<RemoteCommands['row']>>;
 
 /**
  * Remote commands to a patient's devices (issue 5 item 5; the use case's
@@ -192,7 +146,7 @@ export class RemoteCommands {
         `${id} was confirmed already`,
       );
     await this.audit(user, 'command.confirm', pt, 'ok', `${id}: proposed by ${row.proposed_by}`);
-    const params = await this.params(row);
+    const params = await openParams(this.o.keyring, this.o.log, row);
     if (params === null)
       throw new TutelaError('unknown_patient', Rsc.NOT_FOUND, `${pt} was erased`);
     await this.o.dispatch.send({
@@ -313,7 +267,11 @@ export class RemoteCommands {
     return this.o.audit.record({ actor: user.id, action, pt, outcome, detail });
   }
 
-  private async row(pt: string, id: string) {
+  private view(row: CommandRow): Promise<CommandView> {
+    return toView(this.o.keyring, this.o.log, row);
+  }
+
+  private async row(pt: string, id: string): Promise<CommandRow> {
     const row = await this.o.db
       .selectFrom('commands')
       .selectAll()
@@ -323,71 +281,4 @@ export class RemoteCommands {
     if (!row) throw new TutelaError('not_found', Rsc.NOT_FOUND, `no command ${id} for ${pt}`);
     return row;
   }
-
-  private async params(row: Row): Promise<Record<string, unknown> | null> {
-    const v = await openField(this.o.keyring, this.o.log, {
-      pt: row.pt,
-      id: row.id,
-      field: 'params',
-      sealed: row.params_sealed,
-      epoch: row.params_epoch,
-    });
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  }
-
-  private async view(row: Row): Promise<CommandView> {
-    const result =
-      row.result_sealed !== null && row.result_epoch !== null
-        ? await openField(this.o.keyring, this.o.log, {
-            pt: row.pt,
-            id: row.id,
-            field: 'result',
-            sealed: row.result_sealed,
-            epoch: row.result_epoch,
-          })
-        : undefined;
-    return {
-      id: row.id,
-      pt: row.pt,
-      kind: row.kind,
-      device: row.device,
-      params: await this.params(row),
-      state: row.state,
-      proposedBy: row.proposed_by,
-      confirmedBy: row.confirmed_by,
-      gateway: row.gateway,
-      createdAt: Number(row.created_at),
-      expiresAt: Number(row.expires_at),
-      sentAt: row.sent_at === null ? null : Number(row.sent_at),
-      doneAt: row.done_at === null ? null : Number(row.done_at),
-      code: row.outcome_code,
-      ...(result !== undefined ? { result } : {}),
-    };
-  }
-}
-
-function checkKind(kind: string): CommandKind {
-  if (!(COMMAND_KINDS as readonly string[]).includes(kind))
-    throw badRequest('unknown_kind', `kind must be one of ${COMMAND_KINDS.join(', ')}`);
-  return kind as CommandKind;
-}
-
-/** The device must take this kind of command, and the params fit its schema (bounds included). */
-function checkParams(
-  kind: CommandKind,
-  device: string,
-  params: Record<string, unknown>,
-): Record<string, unknown> {
-  const devices = COMMAND_DEVICES[kind];
-  if (!devices.includes(device))
-    throw badRequest(
-      'unknown_device',
-      `${kind} is for ${devices.join(', ')}; there is no device "${device}" for it`,
-    );
-  const schema = COMMAND_PARAMS[kind];
-  if (!Value.Check(schema, params)) {
-    const first = Value.Errors(schema, params).First();
-    throw badRequest('bad_params', `params${first?.path ?? ''}: ${first?.message ?? 'invalid'}`);
-  }
-  return params;
 }

@@ -6,10 +6,9 @@ export {
   COMMAND_STATES,
   COMMAND_TTL_MS,
   DOSE_CONFIRM_MS,
-  RemoteCommands,
   type CommandRequest,
   type CommandState,
-  type CommandView,
-  type RemoteCommandsOptions,
-} from './commands.js';
+} from './command-rules.js';
+export type { CommandView } from './command-view.js';
+export { RemoteCommands, type RemoteCommandsOptions } from './commands.js';
 export { CommandDispatch, type DispatchOptions, type Outgoing } from './dispatch.js';
