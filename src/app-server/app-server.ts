@@ -14,6 +14,7 @@ import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
 import { AuditLog } from './audit/audit.js';
 import { Assessor, type StaleFinding } from './clinical/index.js';
+import { CommandDispatch, RemoteCommands } from './commands/index.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
 import { EmergencyAccess } from './emergency/break-glass.js';
@@ -23,6 +24,7 @@ import { Keyring, loadMasterKey } from './keyring/index.js';
 import {
   APP_AE,
   patientPaths,
+  provisionCommandBoxes,
   provisionPatient,
   setInboxWriters,
 } from './layout/patient-layout.js';
@@ -68,6 +70,11 @@ export class AppServer {
   private readonly inboxes = new Map<string, string>();
   readonly episodes: CareEpisodes;
   readonly emergency: EmergencyAccess;
+  /** Remote commands (issue 5 item 5): the API side and the sealed wire side. */
+  readonly commands: RemoteCommands;
+  readonly commandDispatch: CommandDispatch;
+  /** Each patient's acks container (resource id → patient): its notifications are acks. */
+  private readonly ackBoxes = new Map<string, string>();
   private expiry: NodeJS.Timeout | undefined;
   /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
   readonly assessor = new Assessor();
@@ -111,6 +118,25 @@ export class AppServer {
       log: opts.log,
     });
     this.settings = new SettingsStore({ db: database.db, keyring, log: opts.log });
+    this.commandDispatch = new CommandDispatch({
+      db: database.db,
+      cse: () => this.cseClient,
+      cseRn: opts.config.cse.rn,
+      appKey,
+      gateways,
+      keyring,
+      audit,
+      log: opts.log,
+    });
+    this.commands = new RemoteCommands({
+      db: database.db,
+      keyring,
+      access,
+      audit,
+      dispatch: this.commandDispatch,
+      participation: (pt, user) => this.episodes.participation(pt, user),
+      log: opts.log,
+    });
   }
 
   static async create(app: FastifyInstance, opts: AppServerOptions): Promise<AppServer> {
@@ -161,9 +187,11 @@ export class AppServer {
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
     void app.register(notifyRoute, {
-      process: (pt: string, con: unknown, rn?: string) =>
-        this.requirePipeline().process(pt, con, rn),
-      patientOfInbox: (ri: string) => this.inboxes.get(ri),
+      process: (pt: string, con: unknown, rn?: string, parent?: string) =>
+        parent !== undefined && this.ackBoxes.has(parent)
+          ? this.commandDispatch.receiveAck(pt, con, rn)
+          : this.requirePipeline().process(pt, con, rn),
+      patientOfInbox: (ri: string) => this.inboxes.get(ri) ?? this.ackBoxes.get(ri),
       log,
     });
     void app.register(appApi, {
@@ -188,6 +216,7 @@ export class AppServer {
           audit: this.audit,
         }),
       },
+      commands: { commands: this.commands },
       emergency: {
         emergency: this.emergency,
         notices: new Notices({
@@ -236,6 +265,8 @@ export class AppServer {
       // Silence is measured from now: the arrival times died with the last process.
       this.assessor.watch(p.pt);
     }
+    for (const b of await this.database.db.selectFrom('command_boxes').selectAll().execute())
+      this.ackBoxes.set(b.acks_ri, b.pt);
     // Removals a crash or an absent CSE left half-done are finished before anything else.
     const resumed = await this.episodes.resumePending();
     if (resumed > 0) log.warn({ resumed }, 'finished pending revocations');
@@ -244,8 +275,16 @@ export class AppServer {
       this.emergency
         .expireDue()
         .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
+    const expireCommands = () =>
+      this.commands
+        .expireDue()
+        .catch((err: unknown) => log.error({ err }, 'remote commands not expired'));
     await expire();
-    this.expiry = setInterval(() => void expire(), 15_000).unref();
+    await expireCommands();
+    this.expiry = setInterval(() => {
+      void expire();
+      void expireCommands();
+    }, 15_000).unref();
     // Stale data has no reading to trigger it: looked for every 30 s.
     this.staleTimer = setInterval(() => {
       const found = this.assessor.checkStale();
@@ -280,6 +319,18 @@ export class AppServer {
     );
     await db.updateTable('patients').set({ inbox_ri: inboxRi }).where('pt', '=', p.pt).execute();
     this.inboxes.set(inboxRi, p.pt);
+    const acksRi = await provisionCommandBoxes(
+      this.cseClient,
+      this.opts.config.cse.rn,
+      p.pt,
+      await this.gateways.activeFor(p.pt),
+    );
+    await db
+      .insertInto('command_boxes')
+      .values({ pt: p.pt, acks_ri: acksRi })
+      .onConflict((oc) => oc.column('pt').doUpdateSet({ acks_ri: acksRi }))
+      .execute();
+    this.ackBoxes.set(acksRi, p.pt);
   }
 
   /**

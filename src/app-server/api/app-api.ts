@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
+import { commandRoutes, type CommandApiOptions } from './command-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
 import { settingsRoutes, type SettingsApiOptions } from './settings-routes.js';
@@ -13,6 +14,7 @@ export interface AppApiOptions {
   episodes: EpisodeApiOptions;
   emergency: EmergencyApiOptions;
   settings: SettingsApiOptions;
+  commands?: CommandApiOptions;
 }
 
 /**
@@ -31,6 +33,10 @@ export interface AppApiOptions {
  *     POST   /app/notices/:id/read                  emergency-routes.ts
  *     GET    /app/patients/:pt/settings             settings-routes.ts
  *     PUT    /app/patients/:pt/settings             settings-routes.ts
+ *     POST   /app/patients/:pt/commands             command-routes.ts (remote commands)
+ *     GET    /app/patients/:pt/commands             command-routes.ts
+ *     GET    /app/patients/:pt/commands/:id         command-routes.ts
+ *     POST   /app/patients/:pt/commands/:id/confirm command-routes.ts (four eyes)
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -43,4 +49,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(episodeRoutes, opts.episodes);
   await app.register(emergencyRoutes, opts.emergency);
   await app.register(settingsRoutes, opts.settings);
+  if (opts.commands) await app.register(commandRoutes, opts.commands);
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { CommandTables } from './command-tables.js';
 import type { EmergencyTables } from './emergency-tables.js';
 import type { EpisodeTables } from './episode-tables.js';
 import type { PipelineTables } from './pipeline-tables.js';
@@ -10,5 +11,6 @@ export type AppTables = KeyringTables &
   PipelineTables &
   EpisodeTables &
   EmergencyTables &
-  SettingsTables;
+  SettingsTables &
+  CommandTables;
 export type AppDb = Kysely<AppTables>;

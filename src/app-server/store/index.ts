@@ -5,3 +5,4 @@ export type { PipelineTables } from './pipeline-tables.js';
 export type { EpisodeTables } from './episode-tables.js';
 export type { EmergencyTables } from './emergency-tables.js';
 export type { SettingsTables } from './settings-tables.js';
+export type { CommandTables } from './command-tables.js';

@@ -14,6 +14,7 @@ import { loadOnboarded, onboard, type Onboarded } from '../../patient-side/gatew
 import type { PlatformDevices } from '../devices.js';
 import { Spool } from '../../patient-side/gateway/spool.js';
 import { observeChanges } from '../../patient-side/gateway/observe.js';
+import { CommandRunner } from '../../patient-side/gateway/commands.js';
 import {
   collectReadings,
   deviceOf,
@@ -35,6 +36,8 @@ export const DEMO_PEOPLE: ReadonlyArray<{ id: string; role: Role }> = [
 ];
 
 const MINUTE = 60_000;
+/** How often each demo gateway asks the CSE for remote commands. */
+const COMMAND_POLL_MS = 3_000;
 
 /** The demo patient's own user: `pt-0001` signs in as `patient-0001` and is a participant of their episode. */
 export const patientUser = (pt: string) => `patient-${pt.slice(3)}`;
@@ -159,6 +162,24 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
       });
       gateway.start();
       gateways.push(gateway);
+      // Remote commands (issue 5 item 5): the gateway polls for commands sealed to it.
+      const paths = patientPaths(config.cse.rn, s.pt);
+      const runner = new CommandRunner({
+        patient: s.pt,
+        deviceId: dev,
+        deviceKey,
+        appKey: { kid: appServer.appKey.kid, publicKey: appServer.appKey.pair.publicKey },
+        cse,
+        commands: paths.commands,
+        acks: paths.acks,
+        things: () => devices,
+        dir,
+        pollMs: COMMAND_POLL_MS,
+        log,
+        onSpotCheck: () => void gateway.tick(),
+      });
+      runner.start();
+      closers.unshift(() => runner.stop());
       // A carer's consciousness entry goes out at once: new confusion alone scores 3.
       const entry = devices.find((t) => deviceOf(t) === 'consciousness');
       if (entry) {
