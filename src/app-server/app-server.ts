@@ -16,6 +16,7 @@ import { AuditLog } from './audit/audit.js';
 import { Assessor, type StaleFinding } from './clinical/index.js';
 import { CommandDispatch, RemoteCommands } from './commands/index.js';
 import { GatewayRegistry } from './devices/gateways.js';
+import { Contacts } from './directory/contacts.js';
 import { Directory } from './directory/directory.js';
 import { EmergencyAccess } from './emergency/break-glass.js';
 import { Notices } from './emergency/notices.js';
@@ -79,6 +80,7 @@ export class AppServer {
   /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
   readonly assessor = new Assessor();
   readonly settings: SettingsStore;
+  readonly contacts: Contacts;
   /** Where stale-data findings go (the alert lifecycle, when it is wired; merge: issue 5). */
   onStale: (found: StaleFinding[]) => Promise<void> = async () => undefined;
   private staleTimer: NodeJS.Timeout | undefined;
@@ -118,6 +120,7 @@ export class AppServer {
       log: opts.log,
     });
     this.settings = new SettingsStore({ db: database.db, keyring, log: opts.log });
+    this.contacts = new Contacts({ db: database.db, audit });
     this.commandDispatch = new CommandDispatch({
       db: database.db,
       cse: () => this.cseClient,
@@ -208,6 +211,7 @@ export class AppServer {
         cseRn: config.cse.rn,
       },
       episodes: { episodes: this.episodes },
+      contacts: { contacts: this.contacts },
       settings: {
         settings: new PatientSettings({
           store: this.settings,

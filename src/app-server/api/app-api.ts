@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
 import { commandRoutes, type CommandApiOptions } from './command-routes.js';
+import { contactRoutes, type ContactApiOptions } from './contact-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
 import { settingsRoutes, type SettingsApiOptions } from './settings-routes.js';
@@ -15,12 +16,15 @@ export interface AppApiOptions {
   emergency: EmergencyApiOptions;
   settings: SettingsApiOptions;
   commands?: CommandApiOptions;
+  contacts: ContactApiOptions;
 }
 
 /**
  * The application server's /app API, one routing table:
  *
  *     GET    /app/me                                caregiver-routes.ts
+ *     GET    /app/me/contact                        contact-routes.ts (where alerts are e-mailed)
+ *     PUT    /app/me/contact                        contact-routes.ts
  *     POST   /app/devices                           caregiver-routes.ts
  *     POST   /app/keys                              caregiver-routes.ts
  *     POST   /app/subscriptions                     caregiver-routes.ts
@@ -50,4 +54,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(emergencyRoutes, opts.emergency);
   await app.register(settingsRoutes, opts.settings);
   if (opts.commands) await app.register(commandRoutes, opts.commands);
+  await app.register(contactRoutes, opts.contacts);
 }

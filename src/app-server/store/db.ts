@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { CommandTables } from './command-tables.js';
+import type { ContactTables } from './contact-tables.js';
 import type { EmergencyTables } from './emergency-tables.js';
 import type { EpisodeTables } from './episode-tables.js';
 import type { PipelineTables } from './pipeline-tables.js';
@@ -12,5 +13,6 @@ export type AppTables = KeyringTables &
   EpisodeTables &
   EmergencyTables &
   SettingsTables &
-  CommandTables;
+  CommandTables &
+  ContactTables;
 export type AppDb = Kysely<AppTables>;

@@ -6,3 +6,4 @@ export type { EpisodeTables } from './episode-tables.js';
 export type { EmergencyTables } from './emergency-tables.js';
 export type { SettingsTables } from './settings-tables.js';
 export type { CommandTables } from './command-tables.js';
+export type { ContactTables } from './contact-tables.js';

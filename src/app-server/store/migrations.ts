@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../../core/db/index.js';
+import { contactMigrations } from './contact-migrations.js';
 import { commandMigrations } from './command-migrations.js';
 import { emergencyMigrations } from './emergency-migrations.js';
 import { episodeMigrations } from './episode-migrations.js';
@@ -43,6 +44,7 @@ export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
   ...emergencyMigrations(dialect),
   ...settingsMigrations(dialect),
   ...commandMigrations(dialect),
+  ...contactMigrations(dialect),
 });
 
 /** Column type of a byte string in each dialect. */
