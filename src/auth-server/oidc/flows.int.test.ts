@@ -70,6 +70,8 @@ describe.each(databaseTargets())('OpenID provider flows ($name)', (target) => {
       clientId: 'tutela-web',
       scope: ['api'],
       amr: ['pwd'],
+      // The token's exp, in ms: a notification channel it opens closes then.
+      expiresAt: Number(decodeJwt(at).exp) * 1000,
     });
   });
 
