@@ -5,8 +5,11 @@ import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
 import { EmergencyBanner } from '../emergency/EmergencyBanner.js';
 import { MFA_MESSAGE } from '../emergency/text.js';
+import { VitalCharts } from '../charts/VitalCharts.js';
+import { vitalPoint } from '../charts/series.js';
+import { useVitals } from '../charts/useVitals.js';
 import { listen, type LiveStatus } from '../records/live.js';
-import type { RecordView } from '../records/view.js';
+import { recordView, type RecordView } from '../records/view.js';
 import { ApiError, describeError } from '../session/api.js';
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
@@ -41,6 +44,9 @@ export function PatientPage(props: { pt: string }) {
 
   // Under a grant without a second factor in this sign-in the policies give no level to read.
   const blocked = !!mine?.emergency && !mine.versions;
+  const token = useCallback(() => auth.accessToken(), [auth]);
+  const vitals = useVitals(pt, me, reader, token, !!mine && !blocked);
+  const addVital = vitals.add;
 
   useEffect(() => {
     if (!mine || blocked) return;
@@ -54,8 +60,10 @@ export function PatientPage(props: { pt: string }) {
       () => auth.accessToken(),
       (sealed) => {
         if (sealed.pt !== pt) return;
-        reader.open(sealed).then(
-          (v) => {
+        reader.openContent(sealed).then(
+          (content) => {
+            const v = recordView(sealed, content);
+            addVital(vitalPoint(sealed, content));
             setError(undefined);
             setRecord((old) =>
               !old || Date.parse(v.sealed.at) >= Date.parse(old.sealed.at) ? v : old,
@@ -81,7 +89,7 @@ export function PatientPage(props: { pt: string }) {
       cancelled = true;
       stop();
     };
-  }, [api, auth, blocked, load, me.ae, mine, pt, reader]);
+  }, [addVital, api, auth, blocked, load, me.ae, mine, pt, reader]);
 
   if (!mine)
     return <ErrorState title="Not one of your patients" message={`${pt} is not in your care.`} />;
@@ -137,6 +145,7 @@ export function PatientPage(props: { pt: string }) {
         </Text>
       ) : null}
       {record ? <Record view={record} /> : null}
+      {mine.versions && !blocked ? <VitalCharts vitals={vitals} /> : null}
     </Stack>
   );
 }
