@@ -1,16 +1,20 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, href } from '../app/router.js';
 import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
 import { EmergencyBanner } from '../emergency/EmergencyBanner.js';
 import { MFA_MESSAGE } from '../emergency/text.js';
-import { VitalCharts } from '../charts/VitalCharts.js';
 import { vitalPoint } from '../charts/series.js';
 import { useVitals } from '../charts/useVitals.js';
 import { listen, type LiveStatus } from '../records/live.js';
 import { recordView, type RecordView } from '../records/view.js';
 import { ApiError, describeError } from '../session/api.js';
+
+// uPlot and the charts load with the first patient page, not with the sign-in page.
+const VitalCharts = lazy(() =>
+  import('../charts/VitalCharts.js').then((m) => ({ default: m.VitalCharts })),
+);
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   connecting: 'connecting…',
@@ -145,7 +149,11 @@ export function PatientPage(props: { pt: string }) {
         </Text>
       ) : null}
       {record ? <Record view={record} /> : null}
-      {mine.versions && !blocked ? <VitalCharts vitals={vitals} /> : null}
+      {mine.versions && !blocked ? (
+        <Suspense fallback={<Loading label="Loading the charts…" />}>
+          <VitalCharts vitals={vitals} />
+        </Suspense>
+      ) : null}
     </Stack>
   );
 }
