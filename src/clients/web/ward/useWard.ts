@@ -99,14 +99,10 @@ export function useWard(
             if (status !== 'live' || subscribed || cancelled) return;
             subscribed = true;
             // The channel first: the CSE verifies a new subscription's target (TS-0001 §10.2.10.1).
-            void Promise.all(
+            // One patient refused (a grant ended meanwhile) does not keep the others quiet.
+            void Promise.allSettled(
               readable.map((p) => api('POST', '/app/subscriptions', { pt: p.pt, kind: 'all' })),
-            ).then(
-              () => load(), // whatever came before the subscriptions
-              () => {
-                subscribed = false;
-              },
-            );
+            ).then(() => load()); // whatever came before the subscriptions
           },
         )
       : () => setLive('closed');
