@@ -249,7 +249,7 @@ function pipelineStageOf(module: string): string {
   const rules: Array<[RegExp, string]> = [
     [/^crypto\/hpke$/, 'HPKE open (main-thread part; the rest runs in libuv threads)'],
     [/^app-server\/pipeline\/open$/, 'open & verify (envelope, schemas, replay guard)'],
-    [/^app-server\/clinical\/(news2|news2-chart|plausibility)$/, 'NEWS2'],
+    [/^(app-server\/clinical\/(news2|plausibility)|protocol\/news2-chart)$/, 'NEWS2'],
     [/^app-server\/clinical\//, 'FHIR mapping'],
     [/^app-server\/privacy\/(label|rules)$/, 'labelling'],
     [/^app-server\/privacy\//, 'redaction (six versions)'],

@@ -13,6 +13,7 @@ import { buildWebApp, startDemoPlatform, type DemoPlatform } from './support/pla
 import { cspProblems, openRecord, signIn } from './support/app.js';
 import { breakGlassTests } from './break-glass.js';
 import { passkeyTests } from './passkeys.js';
+import { wardTests } from './ward.js';
 
 if (!haveChromium)
   console.warn(
@@ -290,6 +291,7 @@ describe.skipIf(!haveChromium)(
       await w.context.close();
     }, 90_000);
 
+    wardTests(() => ({ demo, browser }));
     breakGlassTests(() => ({ demo, browser }));
     passkeyTests(() => ({ browser }));
   },

@@ -11,7 +11,7 @@ export {
   type ReadingSource,
   type ScoredParameter,
 } from './news2.js';
-export type { SubScore } from './news2-chart.js';
+export type { SubScore } from '../../protocol/news2-chart.js';
 export { isPlausible, PHYSIOLOGICAL_LIMITS } from './plausibility.js';
 export { toFhirBundle, type FhirOptions } from './fhir.js';
 export { fhirId } from './fhir-ids.js';

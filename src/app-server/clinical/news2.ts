@@ -12,12 +12,12 @@ import {
   scoreSystolicBP,
   scoreTemperature,
   type SubScore,
-} from './news2-chart.js';
+} from '../../protocol/news2-chart.js';
 import { isPlausible } from './plausibility.js';
 
 /**
  * NEWS2 assessment of one tick (RCP 2017, DESIGN.md step 6): which readings
- * count, how each is charted and scored (./news2-chart.ts), and the clinical
+ * count, how each is charted and scored (src/protocol/news2-chart.ts), and the clinical
  * risk that becomes the tick's criticality level (CL).
  */
 

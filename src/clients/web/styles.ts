@@ -31,4 +31,5 @@ import '@mantine/core/styles/Alert.css';
 import '@mantine/core/styles/Code.css';
 import '@mantine/core/styles/Table.css';
 import '@mantine/core/styles/Blockquote.css';
+import 'uplot/dist/uPlot.min.css';
 import './app.css';

@@ -1,13 +1,20 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Badge, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, href } from '../app/router.js';
 import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
 import { EmergencyBanner } from '../emergency/EmergencyBanner.js';
 import { MFA_MESSAGE } from '../emergency/text.js';
+import { vitalPoint } from '../charts/series.js';
+import { useVitals } from '../charts/useVitals.js';
 import { listen, type LiveStatus } from '../records/live.js';
-import type { RecordView } from '../records/view.js';
+import { recordView, type RecordView } from '../records/view.js';
 import { ApiError, describeError } from '../session/api.js';
+
+// uPlot and the charts load with the first patient page, not with the sign-in page.
+const VitalCharts = lazy(() =>
+  import('../charts/VitalCharts.js').then((m) => ({ default: m.VitalCharts })),
+);
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   connecting: 'connecting…',
@@ -41,6 +48,9 @@ export function PatientPage(props: { pt: string }) {
 
   // Under a grant without a second factor in this sign-in the policies give no level to read.
   const blocked = !!mine?.emergency && !mine.versions;
+  const token = useCallback(() => auth.accessToken(), [auth]);
+  const vitals = useVitals(pt, me, reader, token, !!mine && !blocked);
+  const addVital = vitals.add;
 
   useEffect(() => {
     if (!mine || blocked) return;
@@ -54,8 +64,10 @@ export function PatientPage(props: { pt: string }) {
       () => auth.accessToken(),
       (sealed) => {
         if (sealed.pt !== pt) return;
-        reader.open(sealed).then(
-          (v) => {
+        reader.openContent(sealed).then(
+          (content) => {
+            const v = recordView(sealed, content);
+            addVital(vitalPoint(sealed, content));
             setError(undefined);
             setRecord((old) =>
               !old || Date.parse(v.sealed.at) >= Date.parse(old.sealed.at) ? v : old,
@@ -81,7 +93,7 @@ export function PatientPage(props: { pt: string }) {
       cancelled = true;
       stop();
     };
-  }, [api, auth, blocked, load, me.ae, mine, pt, reader]);
+  }, [addVital, api, auth, blocked, load, me.ae, mine, pt, reader]);
 
   if (!mine)
     return <ErrorState title="Not one of your patients" message={`${pt} is not in your care.`} />;
@@ -137,6 +149,11 @@ export function PatientPage(props: { pt: string }) {
         </Text>
       ) : null}
       {record ? <Record view={record} /> : null}
+      {mine.versions && !blocked ? (
+        <Suspense fallback={<Loading label="Loading the charts…" />}>
+          <VitalCharts vitals={vitals} />
+        </Suspense>
+      ) : null}
     </Stack>
   );
 }

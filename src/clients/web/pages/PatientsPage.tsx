@@ -1,57 +1,49 @@
-import { useEffect, useState } from 'react';
-import { Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
-import type { SealedVersion } from '../../../protocol/envelope.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Badge, Group, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { Link, href } from '../app/router.js';
 import { useSession } from '../app/session.js';
-import { CriticalityBadge, When } from '../components/status.js';
-import { describeError } from '../session/api.js';
+import { CriticalityBadge, When, Withheld } from '../components/status.js';
 import { hhmm } from '../emergency/text.js';
+import { orderAnnouncement, sortWard } from '../ward/order.js';
+import { useWard, type WardEntry } from '../ward/useWard.js';
 
 /** Roles the policies let break the glass (policies/v1/break-glass.cedar); the server decides. */
 const MAY_BREAK_GLASS = new Set(['doctor', 'nurse', 'responder']);
 
-type Latest = { sealed?: SealedVersion; error?: string; loading?: boolean };
-
-/** The signed-in person's patients (GET /app/me), each with its latest criticality and time. */
+/** The signed-in person's ward (GET /app/me): one row per patient, most critical first, live. */
 export function PatientsPage() {
-  const { me, reader } = useSession();
-  const [latest, setLatest] = useState<Record<string, Latest>>({});
-
-  useEffect(() => {
-    let cancelled = false;
-    const load = () =>
-      Promise.all(
-        me.patients.map(async (p) => {
-          let entry: Latest;
-          if (!p.versions) {
-            if (!cancelled)
-              setLatest((l) => ({
-                ...l,
-                [p.pt]: {
-                  // A grant gives a level only to a sign-in with a second factor (break-glass.cedar).
-                  error: p.emergency
-                    ? 'readable only after a sign-in with a second factor'
-                    : 'no clinical content at your level',
-                },
-              }));
-            return;
-          }
-          try {
-            // Header only: criticality and time travel in clear; nothing is decrypted here.
-            entry = { sealed: await reader.latestSealed(p.pt) };
-          } catch (err) {
-            entry = { error: describeError(err) };
-          }
-          if (!cancelled) setLatest((l) => ({ ...l, [p.pt]: entry }));
+  const { me, api, reader, auth } = useSession();
+  const token = useCallback(() => auth.accessToken(), [auth]);
+  const { entries, live } = useWard(me, api, reader, token);
+  const rows = useMemo(
+    () =>
+      sortWard(
+        me.patients.map((p) => {
+          const e = entries[p.pt];
+          return {
+            p,
+            pt: p.pt,
+            e,
+            cl: e?.sealed?.cl,
+            at: e?.sealed ? Date.parse(e.sealed.at) : undefined,
+            news2: typeof e?.news2 === 'object' ? e.news2.value : undefined,
+          };
         }),
-      );
-    void load();
-    const t = setInterval(() => void load(), 10_000);
-    return () => {
-      cancelled = true;
-      clearInterval(t);
-    };
-  }, [me, reader]);
+      ),
+    [entries, me.patients],
+  );
+  const order = rows.map((r) => r.pt).join(' ');
+  // The first complete listing is the baseline: rows falling into place as they load are not news.
+  const ready = rows.every((r) => r.e);
+  const shown = useRef<string[]>([]);
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => {
+    if (!ready) return;
+    const said = orderAnnouncement(shown.current, rows);
+    if (said) setAnnouncement(said);
+    shown.current = rows.map((r) => r.pt);
+    // The order, not every new value, is what is announced.
+  }, [order, ready]);
 
   return (
     <Stack>
@@ -59,30 +51,49 @@ export function PatientsPage() {
         <Title order={1} size="h2">
           Your patients
         </Title>
-        {MAY_BREAK_GLASS.has(me.role) ? (
-          <Link to={href.emergency()}>Open a patient in an emergency</Link>
-        ) : null}
+        <Group gap="md">
+          {MAY_BREAK_GLASS.has(me.role) ? (
+            <Link to={href.emergency()}>Open a patient in an emergency</Link>
+          ) : null}
+          {me.patients.some((p) => p.versions) ? (
+            <Badge variant="dot" color={live === 'live' ? 'green' : 'gray'} data-live={live}>
+              {live === 'live' ? 'live' : live === 'closed' ? 'not live' : `${live}…`}
+            </Badge>
+          ) : null}
+        </Group>
       </Group>
+      {/* Polite: a re-sort is worth hearing, not worth interrupting (WCAG 2.2 SC 4.1.3). */}
+      <VisuallyHidden role="status" aria-live="polite" data-testid="order-announcement">
+        {announcement}
+      </VisuallyHidden>
       {me.patients.length === 0 ? (
         <Text>You are not in any patient’s care episode.</Text>
       ) : (
-        <Table striped highlightOnHover aria-label="Your patients" data-testid="patients">
+        <Table
+          striped
+          highlightOnHover
+          aria-label="Your patients, most critical first"
+          data-testid="patients"
+        >
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Patient</Table.Th>
               <Table.Th scope="col">Your role (level)</Table.Th>
-              <Table.Th scope="col">Criticality</Table.Th>
+              <Table.Th scope="col" aria-sort="descending">
+                Criticality
+              </Table.Th>
+              <Table.Th scope="col">NEWS2</Table.Th>
               <Table.Th scope="col">Latest reading</Table.Th>
               <Table.Th scope="col">Manage</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {me.patients.map((p) => {
-              const l = latest[p.pt];
+            {rows.map(({ p, e: l }) => {
               return (
                 <Table.Tr
                   key={p.pt}
                   data-pt={p.pt}
+                  data-src={l?.sealed?.src}
                   data-emergency={p.emergency ? 'true' : undefined}
                 >
                   <Table.Th scope="row">
@@ -102,6 +113,9 @@ export function PatientsPage() {
                   </Table.Td>
                   <Table.Td>
                     {l?.sealed ? <CriticalityBadge cl={l.sealed.cl} size="md" /> : '—'}
+                  </Table.Td>
+                  <Table.Td data-testid="news2">
+                    <Score entry={l} />
                   </Table.Td>
                   <Table.Td>
                     {l?.error ? (
@@ -137,5 +151,23 @@ export function PatientsPage() {
         </Table>
       )}
     </Stack>
+  );
+}
+
+/** The NEWS2 total where the reader's version carries it; said to be withheld where it does not. */
+function Score(props: { entry: WardEntry | undefined }) {
+  const n = props.entry?.news2;
+  if (n === 'withheld') return <Withheld />;
+  if (!n) return <>—</>;
+  return (
+    <Text span fw={700} data-news2={n.value}>
+      {n.value}
+      {n.partial ? (
+        <Text span size="xs" fw={400}>
+          {' '}
+          (partial)
+        </Text>
+      ) : null}
+    </Text>
   );
 }

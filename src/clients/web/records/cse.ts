@@ -12,6 +12,8 @@ export interface CseAnswer {
   rsc: number;
   status: number;
   body: Record<string, unknown>;
+  /** Partial content (X-M2M-CTS: 1): a child listing goes on from this offset (X-M2M-CTO). */
+  continueFrom?: number;
 }
 
 export async function cseRequest(
@@ -43,7 +45,13 @@ export async function cseRequest(
   } catch {
     parsed = {};
   }
-  return { rsc: Number(res.headers.get('x-m2m-rsc') ?? 0), status: res.status, body: parsed };
+  const cto = Number(res.headers.get('x-m2m-cto'));
+  return {
+    rsc: Number(res.headers.get('x-m2m-rsc') ?? 0),
+    status: res.status,
+    body: parsed,
+    ...(res.headers.get('x-m2m-cts') === '1' && Number.isInteger(cto) ? { continueFrom: cto } : {}),
+  };
 }
 
 /** The CSEBase name, from the version paths the application server gives (`/cse-in/…`). */

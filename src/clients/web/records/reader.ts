@@ -64,8 +64,18 @@ export class RecordReader {
   }
 
   async open(sealed: SealedVersion): Promise<RecordView> {
+    return recordView(sealed, await this.openContent(sealed));
+  }
+
+  /** The decrypted content of a version (a FHIR bundle), for whoever reads more than the view. */
+  async openContent(sealed: SealedVersion): Promise<unknown> {
     const key = await this.dataKey(sealed);
-    return recordView(sealed, await openVersionInBrowser(key, sealed));
+    return openVersionInBrowser(key, sealed);
+  }
+
+  /** The CSE path of a patient's versions at this person's level, if they read any. */
+  versionsOf(pt: string): string | undefined {
+    return this.me.patients.find((x) => x.pt === pt)?.versions ?? undefined;
   }
 
   forget(): void {

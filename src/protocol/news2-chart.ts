@@ -1,5 +1,5 @@
-import type { Acvpu } from '../../protocol/reading.js';
-import type { Criticality } from '../../protocol/levels.js';
+import type { Acvpu } from './reading.js';
+import type { Criticality } from './levels.js';
 
 /**
  * The NEWS2 chart of the Royal College of Physicians, National Early Warning
