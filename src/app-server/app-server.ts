@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config/index.js';
 import { openDatabase, type Database } from '../core/db/index.js';
@@ -8,10 +10,12 @@ import type { Logger } from '../core/log.js';
 import { M2MClient } from '../core/m2m/index.js';
 import type { HpkeKeyPair } from '../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../crypto/key-file.js';
+import { alertLiveUpgrade } from './api/alert-live.js';
 import { appApi } from './api/app-api.js';
 import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
+import { createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
 import { AuditLog } from './audit/audit.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
@@ -25,7 +29,7 @@ import {
   provisionPatient,
   setInboxWriters,
 } from './layout/patient-layout.js';
-import { MonitoringPipeline } from './pipeline/pipeline.js';
+import { MonitoringPipeline, type Outcome } from './pipeline/pipeline.js';
 import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { appMigrations, type AppTables } from './store/index.js';
@@ -67,6 +71,10 @@ export class AppServer {
   readonly episodes: CareEpisodes;
   readonly emergency: EmergencyAccess;
   private expiry: NodeJS.Timeout | undefined;
+  /** The alert lifecycle and its live channel (alerts/, issue 5). */
+  readonly alerts: Alerts;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly alertUpgrade: ReturnType<typeof alertLiveUpgrade>;
 
   private constructor(
     readonly database: Database<AppTables>,
@@ -90,6 +98,7 @@ export class AppServer {
       cseRn: opts.config.cse.rn,
       log: opts.log,
       guests: (pt) => this.emergency.readers(pt),
+      raised: (pt) => this.alerts.raisedReaders(pt),
     });
     this.emergency = new EmergencyAccess({
       db: database.db,
@@ -100,6 +109,23 @@ export class AppServer {
       patientsOf: (pt) => this.episodes.patientUsers(pt),
       isParticipant: async (pt, user) => !!(await this.episodes.participation(pt, user)),
       refresh: (pt, lost) => this.episodes.refreshAccess(pt, lost),
+      log: opts.log,
+    });
+    this.alerts = createAlerts({
+      db: database.db,
+      keyring,
+      audit,
+      log: opts.log,
+      escalationFile: opts.config.app.escalation,
+      episodes: () => this.episodes,
+      directory,
+      access,
+      // The CSE's ACPs follow a high alert once connected (before, there is nothing to refresh).
+      refreshAccess: (pt) => (this.cse ? this.episodes.refreshAccess(pt) : Promise.resolve()),
+    });
+    this.alertUpgrade = alertLiveUpgrade({
+      authenticate: opts.authenticate ?? ((token) => directory.authenticate(token)),
+      live: this.alerts.live,
       log: opts.log,
     });
   }
@@ -152,8 +178,11 @@ export class AppServer {
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
     void app.register(notifyRoute, {
-      process: (pt: string, con: unknown, rn?: string) =>
-        this.requirePipeline().process(pt, con, rn),
+      process: async (pt: string, con: unknown, rn?: string) => {
+        const outcome = await this.requirePipeline().process(pt, con, rn);
+        await this.feedAlerts(outcome);
+        return outcome;
+      },
       patientOfInbox: (ri: string) => this.inboxes.get(ri),
       log,
     });
@@ -169,6 +198,7 @@ export class AppServer {
         audit: this.audit,
         cse: () => this.cseClient,
         cseRn: config.cse.rn,
+        alerts: this.alerts.engine,
       },
       episodes: { episodes: this.episodes },
       emergency: {
@@ -180,7 +210,27 @@ export class AppServer {
           log,
         }),
       },
+      alerts: { ...this.alerts, episodes: this.episodes, audit: this.audit },
     });
+  }
+
+  /**
+   * Feeds the alert engine with a published reading's findings (issue 5).
+   * MERGE POINT: findingsOfOutcome builds a `news2` finding from the outcome
+   * until the assessment rules hand over theirs. A failure here is logged:
+   * the reading is published, and the next one brings the finding again.
+   */
+  private async feedAlerts(outcome: Outcome): Promise<void> {
+    const fed = findingsOfOutcome(outcome);
+    if (!fed) return;
+    await this.alerts.engine
+      .observe(outcome.pt, fed.findings, fed.assessed)
+      .catch((err: unknown) => this.opts.log.error({ err, pt: outcome.pt }, 'alerts not updated'));
+  }
+
+  /** The live alert channel's WebSocket upgrade (/app/alerts/live); false for other paths. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    return this.alertUpgrade(req, socket, head);
   }
 
   private requirePipeline(): MonitoringPipeline {
@@ -224,6 +274,13 @@ export class AppServer {
         .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
     await expire();
     this.expiry = setInterval(() => void expire(), 15_000).unref();
+    // Alert escalations are due by the database's clock, so a restart picks up what fell due.
+    const sweep = () =>
+      this.alerts.engine
+        .sweep()
+        .catch((err: unknown) => log.error({ err }, 'alert escalations not swept'));
+    await sweep();
+    this.sweeper = setInterval(() => void sweep(), 15_000).unref();
   }
 
   /** Brings a patient under monitoring: their gateway, care episode and CSE containers (idempotent). */
@@ -311,6 +368,9 @@ export class AppServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.expiry);
+      clearInterval(this.sweeper);
+      this.alerts.live.close();
+      this.alertUpgrade.close();
       await this.pipeline?.drain();
       await this.cse?.close();
       await this.database.close();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { alertRoutes, type AlertApiOptions } from './alert-routes.js';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
@@ -11,6 +12,7 @@ export interface AppApiOptions {
   caregiver: CaregiverApiOptions;
   episodes: EpisodeApiOptions;
   emergency: EmergencyApiOptions;
+  alerts: AlertApiOptions;
 }
 
 /**
@@ -27,6 +29,12 @@ export interface AppApiOptions {
  *     DELETE /app/emergency/:id                     emergency-routes.ts
  *     GET    /app/notices                           emergency-routes.ts
  *     POST   /app/notices/:id/read                  emergency-routes.ts
+ *     GET    /app/alerts                            alert-routes.ts
+ *     GET    /app/alerts/:id                        alert-routes.ts
+ *     POST   /app/alerts/:id/acknowledge            alert-routes.ts
+ *     POST   /app/alerts/:id/escalate               alert-routes.ts
+ *     POST   /app/alerts/:id/resolve                alert-routes.ts
+ *     GET    /app/alerts/live   (WebSocket)         alert-live.ts (an upgrade, not a route)
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -38,4 +46,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(caregiverRoutes, opts.caregiver);
   await app.register(episodeRoutes, opts.episodes);
   await app.register(emergencyRoutes, opts.emergency);
+  await app.register(alertRoutes, opts.alerts);
 }

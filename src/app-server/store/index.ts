@@ -4,3 +4,4 @@ export type { AppDb, AppTables } from './db.js';
 export type { PipelineTables } from './pipeline-tables.js';
 export type { EpisodeTables } from './episode-tables.js';
 export type { EmergencyTables } from './emergency-tables.js';
+export type { AlertTables } from './alert-tables.js';

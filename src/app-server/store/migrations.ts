@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../../core/db/index.js';
+import { alertMigrations } from './alert-migrations.js';
 import { emergencyMigrations } from './emergency-migrations.js';
 import { episodeMigrations } from './episode-migrations.js';
 import { pipelineMigrations } from './pipeline-migrations.js';
@@ -8,7 +9,7 @@ import { pipelineMigrations } from './pipeline-migrations.js';
  * Versioned migrations of the application server's own database (its SQLite
  * file or PostgreSQL schema), applied in name order: each feature takes a
  * name range (the keyring 0001–0099, the pipeline 0101–0199, the care
- * episodes 0201–0299, emergency access 0301–0399) and adds its migrations
+ * episodes 0201–0299, emergency access 0301–0399, alerts 0401–0499) and adds its migrations
  * here.
  */
 export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
@@ -39,6 +40,7 @@ export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
   ...pipelineMigrations(dialect),
   ...episodeMigrations(dialect),
   ...emergencyMigrations(dialect),
+  ...alertMigrations(dialect),
 });
 
 /** Column type of a byte string in each dialect. */
