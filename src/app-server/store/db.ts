@@ -6,6 +6,9 @@ import type { PipelineTables } from './pipeline-tables.js';
 import type { KeyringTables } from './tables.js';
 
 /** Every table of the application server's zone. */
-export type AppTables = KeyringTables & PipelineTables & EpisodeTables & EmergencyTables &
+export type AppTables = KeyringTables &
+  PipelineTables &
+  EpisodeTables &
+  EmergencyTables &
   AlertTables;
 export type AppDb = Kysely<AppTables>;
