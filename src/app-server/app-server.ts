@@ -177,6 +177,11 @@ export class AppServer {
 
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
+    // Open live alert channels would keep the HTTP server from closing: they end first.
+    app.addHook('preClose', (done) => {
+      this.alerts.live.close();
+      done();
+    });
     void app.register(notifyRoute, {
       process: async (pt: string, con: unknown, rn?: string) => {
         const outcome = await this.requirePipeline().process(pt, con, rn);

@@ -69,11 +69,7 @@ export class AlertLive {
       client.upTo = upTo;
       const waiting = client.pending ?? [];
       client.pending = null;
-      for (const p of waiting)
-        if (p.seq > upTo) {
-          ws.send(p.frame);
-          await this.delivered(p.alertId, user.id);
-        }
+      for (const p of waiting) if (p.seq > upTo) await this.send(client, p.frame, p.alertId);
     } catch (err) {
       this.o.log.error({ err, user: user.id }, 'alert replay failed');
       ws.close(1011, 'replay failed');
@@ -104,11 +100,17 @@ export class AlertLive {
       if (!audience.has(c.user.id)) continue;
       const frame = JSON.stringify(await this.frame(e, a, audience.get(c.user.id) ?? null));
       if (c.pending) c.pending.push({ seq: e.seq, frame, alertId: a.id });
-      else if (e.seq > c.upTo) {
-        c.ws.send(frame);
-        await this.delivered(a.id, c.user.id);
-      }
+      else if (e.seq > c.upTo) await this.send(c, frame, a.id);
     }
+  }
+
+  /** Sends one frame; the recipient's delivery is `delivered` once written, `failed` if not. */
+  private async send(c: Client, frame: string, alertId: string): Promise<void> {
+    const err = await new Promise<Error | undefined>((r) => c.ws.send(frame, (e) => r(e)));
+    const now = (this.o.now ?? Date.now)();
+    await (err
+      ? this.o.reader.markDelivery(alertId, c.user.id, 'failed', now, 'channel closed')
+      : this.delivered(alertId, c.user.id));
   }
 
   private async frame(e: AlertEvent, a: Alert, al: Parameters<typeof alertView>[0]) {
