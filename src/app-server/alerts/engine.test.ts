@@ -166,6 +166,19 @@ describe.each(databaseTargets())('alert lifecycle on $name', (target) => {
     expect((await rows())[0]!.recovering).toBe(0);
   });
 
+  it('minutes alone do not make it recovering: it takes N readings too', async () => {
+    const e = engine();
+    await e.observe('pt-1', [news2('medium')]);
+    for (let i = 0; i < 2; i++) {
+      clock += 10 * MIN;
+      await e.observe('pt-1', [], ['news2']);
+    }
+    expect((await rows())[0]!.recovering).toBe(0);
+    clock += 10 * MIN;
+    await e.observe('pt-1', [], ['news2']);
+    expect((await rows())[0]!.recovering).toBe(1);
+  });
+
   it('auto-resolves a recovered low-medium alert (config), never a high one', async () => {
     const e = engine();
     await e.observe('pt-1', [news2('low-medium', 3)]);
