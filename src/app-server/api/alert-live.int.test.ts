@@ -176,4 +176,11 @@ describe.each(databaseTargets())('live alert channel ($name)', (target) => {
     ]);
     await out.close();
   });
+
+  it('leaves a channel open: the platform still closes (afterAll would time out otherwise)', async () => {
+    const open = connect('doc');
+    await open.opened;
+    await open.until((fs) => fs.length >= 1);
+    expect(open.frames[0]).toMatchObject({ type: 'replay', events: [] });
+  });
 });
