@@ -1,5 +1,4 @@
 import { Rsc, TutelaError } from '../../core/errors.js';
-import { randomId } from '../../core/ids.js';
 import type { Logger } from '../../core/log.js';
 import { criticalityRank } from '../../protocol/levels.js';
 import type { AuditLog } from '../audit/audit.js';
@@ -10,6 +9,7 @@ import type { AppDb } from '../store/db.js';
 import type { AlertingCl, EscalationConfig } from './escalation.js';
 import type { Alert, AlertEvent, AlertEventKind } from './model.js';
 import { recipientsOf, type EpisodeMember } from './routing.js';
+import { raiseAlert } from './raise.js';
 import { openText, sealText } from './seal.js';
 import { alertStore as store } from './store.js';
 
@@ -163,86 +163,8 @@ export class AlertEngine {
 
   /** A new alert for `f`, routed to step 0 (and superseding `old`, whose finding worsened). */
   private async raise(pt: string, f: Finding, old?: Alert): Promise<void> {
-    const now = this.now();
-    const cl = f.cl as AlertingCl;
-    const id = `al-${randomId()}`;
-    const { sealed, epoch } = await sealText(this.o.keyring, pt, id, f.text);
-    const members = await this.o.members(pt);
-    const steps = this.chain(cl).steps;
-    // A step that alerts nobody in this episode (no responder yet) passes to the next one at once.
-    let step = 0;
-    let recipients = recipientsOf(steps[0]!, members);
-    while (recipients.length === 0 && step + 1 < steps.length)
-      recipients = recipientsOf(steps[++step]!, members);
-    const events: AlertEvent[] = [];
-    await this.o.db.transaction().execute(async (tx) => {
-      if (old) {
-        await store.update(tx, old.id, {
-          state: 'resolved',
-          resolved_at: now,
-          resolved_by: 'system:superseded',
-          superseded_by: id,
-          next_escalation_at: null,
-        });
-        events.push(
-          await store.event(tx, {
-            alertId: old.id,
-            pt,
-            kind: 'superseded',
-            actor: 'system',
-            at: now,
-          }),
-        );
-      }
-      await store.insert(tx, {
-        id,
-        pt,
-        rule: f.rule,
-        cl,
-        state: step > 0 ? 'escalated' : 'raised',
-        step,
-        next_escalation_at:
-          step + 1 < steps.length ? now + steps[step]!.ackWithinMinutes * MINUTE : null,
-        text_sealed: sealed,
-        text_epoch: epoch,
-        raised_at: now,
-        last_seen_at: now,
-        absent_count: 0,
-        absent_since: null,
-        recovering: 0,
-        acknowledged_at: null,
-        acknowledged_by: null,
-        resolved_at: null,
-        resolved_by: null,
-        superseded_by: null,
-      });
-      events.push(
-        await store.event(tx, { alertId: id, pt, kind: 'raised', actor: 'system', at: now }),
-      );
-      await store.addDeliveries(tx, id, step, now, recipients);
-      events.push(
-        await store.event(tx, { alertId: id, pt, kind: 'routed', actor: 'system', at: now }),
-      );
-    });
-    if (old)
-      await this.o.audit.record({
-        actor: 'system',
-        action: 'alert.supersede',
-        pt,
-        outcome: 'ok',
-        detail: `${old.id} by ${id}`,
-      });
-    await this.o.audit.record({
-      actor: 'system',
-      action: 'alert.raise',
-      pt,
-      outcome: 'ok',
-      detail: `${id} ${f.rule} ${cl} step ${step} to ${recipients.length}`,
-    });
-    if (recipients.length === 0)
-      this.o.log.warn({ pt, alert: id, cl }, 'an alert found nobody to alert');
-    await this.tell(events);
-    if (cl === 'high') await this.highChanged(pt);
+    await this.tell(await raiseAlert(this.o, this.now(), pt, f, old));
+    if (f.cl === 'high') await this.highChanged(pt);
   }
 
   /** The finding holds again: last seen now, its text updated; a recovering alert relapses. */
