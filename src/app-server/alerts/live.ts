@@ -26,7 +26,8 @@ interface Client {
  * moment it is durable (nothing is batched or queued behind other work).
  * Because the replay is one frame and live events wait until it is out,
  * a client that reconnects with its cursor gets every event exactly once.
- * A delivery is marked `delivered` when pushed to its recipient.
+ * A delivery is marked `delivered` when pushed to its recipient, `seen` when
+ * the client says `{"seen": "<alert id>"}`.
  */
 export class AlertLive {
   private readonly clients = new Set<Client>();
@@ -47,6 +48,15 @@ export class AlertLive {
     this.clients.add(client);
     ws.on('close', () => this.clients.delete(client));
     ws.on('error', () => ws.terminate());
+    // The only message a client sends: `{"seen": "<alert id>"}` when the person has looked at it.
+    // It moves only the sender's own delivery (recipient = the signed-in user).
+    ws.on('message', (data) => {
+      const id = seenId(data.toString());
+      if (id)
+        void this.o.reader
+          .markDelivery(id, user.id, 'seen', (this.o.now ?? Date.now)())
+          .catch((err: unknown) => this.o.log.warn({ err }, 'delivery not marked seen'));
+    });
     try {
       const hearing = await this.o.audience.patientsOf(user);
       const al = new Map(hearing.map((h) => [h.pt, h.al]));
@@ -132,5 +142,16 @@ export class AlertLive {
 
   private delivered(alertId: string, user: string) {
     return this.o.reader.markDelivery(alertId, user, 'delivered', (this.o.now ?? Date.now)());
+  }
+}
+
+function seenId(text: string): string | undefined {
+  try {
+    const msg = JSON.parse(text) as { seen?: unknown };
+    return typeof msg.seen === 'string' && /^al-[a-z0-9]{1,64}$/.test(msg.seen)
+      ? msg.seen
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -155,6 +155,11 @@ describe.each(databaseTargets())('live alert channel ($name)', (target) => {
     expect(missed.every((e) => e.seq! > cursor)).toBe(true);
     expect(replay.upTo).toBe(Math.max(...missed.map((e) => e.seq!)));
     await expect.poll(() => status('pt-9', 'nur')).toEqual(['delivered']);
+    // The nurse looks at the low-medium one (hers): the client says so.
+    const hers = missed[3]!.alert!.id as string;
+    fam.ws.send(JSON.stringify({ seen: hers })); // not a recipient: moves nothing
+    back.ws.send(JSON.stringify({ seen: hers }));
+    await expect.poll(() => status('pt-9', 'nur')).toEqual(['seen']);
 
     // Live again after the replay; nothing twice across the two connections.
     await raise('pt-8', 'high');
