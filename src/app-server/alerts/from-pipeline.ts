@@ -2,19 +2,25 @@ import { CRITICALITY, type Criticality } from '../../protocol/levels.js';
 import type { Finding } from '../clinical/finding.js';
 
 /**
- * MERGE POINT (issue 5): until the assessment rules (clinical/, another
- * branch) hand the alert engine their findings, the engine is fed from what
- * the pipeline already returns for a published reading: its NEWS2 CL and
- * score, as one finding of rule `news2`. When the assessor merges, replace
- * this function's use in app-server.ts with its findings (and the list of
- * rules it evaluated, for the hysteresis).
+ * MERGE POINT (issue 5): what the alert engine is fed after a published
+ * reading. When the pipeline's Outcome carries the assessor's `findings`
+ * (the assessment-rules branch adds the field), they are used as they are,
+ * and every rule counts as assessed: a rule that no longer fires at a new
+ * reading (NEWS2 back to low, a trend gone, data no longer stale, a probe
+ * back on) counts towards recovery. Until then, the outcome's NEWS2 CL and
+ * score make one finding of rule `news2`. Findings that arise without a
+ * reading (a staleness timer) go to `AlertEngine.observe` directly, naming
+ * their own rule as the one assessed.
  */
 export function findingsOfOutcome(outcome: {
   status: string;
   cl?: string;
   score?: number;
-}): { findings: Finding[]; assessed: string[] } | undefined {
-  if (outcome.status !== 'published' || !isCriticality(outcome.cl)) return undefined;
+  findings?: readonly Finding[];
+}): { findings: readonly Finding[]; assessed: string[] | undefined } | undefined {
+  if (outcome.status !== 'published') return undefined;
+  if (outcome.findings) return { findings: outcome.findings, assessed: undefined };
+  if (!isCriticality(outcome.cl)) return undefined;
   return {
     findings: [{ rule: 'news2', cl: outcome.cl, text: `NEWS2 ${outcome.score ?? '?'}` }],
     assessed: ['news2'],
