@@ -261,7 +261,7 @@ export class AlertEngine {
       action: `alert.${kind}`,
       pt: a.pt,
       outcome: 'ok',
-      detail: `${a.id} ${a.rule} ${a.cl}${detail ? ` ${detail}` : ''}`,
+      detail: `${a.id} ${a.cl}${detail ? ` ${detail}` : ''}`,
     });
     await this.tell([e]);
   }

@@ -106,7 +106,7 @@ export async function raiseAlert(
     action: 'alert.raise',
     pt,
     outcome: 'ok',
-    detail: `${id} ${f.rule} ${cl} step ${step} to ${recipients.length}`,
+    detail: `${id} ${cl} step ${step} to ${recipients.length}`,
   });
   if (recipients.length === 0) o.log.warn({ pt, alert: id, cl }, 'an alert found nobody to alert');
   return events;
