@@ -291,6 +291,26 @@ describe.each(databaseTargets())('alert lifecycle on $name', (target) => {
     ]);
   });
 
+  it('a transition applies only to the alert as it was read (another worker got there first)', async () => {
+    const e = engine();
+    await e.observe('pt-1', [news2('high', 9)]);
+    const [row] = await rows();
+    clock += 10 * MIN;
+    // Another worker acknowledges behind this one's back, between its read and its write.
+    const due = await e.get(row!.id);
+    await database.db
+      .updateTable('alerts')
+      .set({ state: 'acknowledged', acknowledged_by: 'doc', next_escalation_at: null })
+      .where('id', '=', row!.id)
+      .execute();
+    const stale = e as unknown as { advance(a: unknown, by: string): Promise<void> };
+    await expect(stale.advance(due, 'system:timeout')).rejects.toMatchObject({
+      code: 'alert_changed',
+    });
+    expect((await rows())[0]).toMatchObject({ state: 'acknowledged', step: 0 });
+    expect(await deliveries(row!.id)).toHaveLength(2);
+  });
+
   it('a step that alerts nobody in the episode passes to the next at once', async () => {
     const config = parseEscalation({
       ...loadEscalation(),

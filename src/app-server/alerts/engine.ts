@@ -139,8 +139,13 @@ export class AlertEngine {
           await store.update(this.o.db, a.id, { next_escalation_at: null });
           return;
         }
-        await this.advance(a, 'system:timeout');
-        n++;
+        try {
+          await this.advance(a, 'system:timeout');
+          n++;
+        } catch (err) {
+          // Another worker acknowledged or escalated it first: nothing is due any more.
+          if (!(err instanceof TutelaError && err.code === 'alert_changed')) throw err;
+        }
       });
     return n;
   }
@@ -252,7 +257,8 @@ export class AlertEngine {
   ): Promise<void> {
     const at = this.now();
     const e = await this.o.db.transaction().execute(async (tx) => {
-      await store.update(tx, a.id, set);
+      if (!(await store.updateIf(tx, a.id, a, set)))
+        throw conflict('alert_changed', `alert ${a.id} changed meanwhile: look again`);
       await more?.(tx);
       return store.event(tx, { alertId: a.id, pt: a.pt, kind, actor: by, at });
     });

@@ -38,6 +38,27 @@ export const alertStore = {
     await db.updateTable('alerts').set(set).where('id', '=', id).execute();
   },
 
+  /**
+   * Updates the alert only if it is still in the state and step it was read
+   * in (optimistic concurrency: another worker's acknowledgement or sweep
+   * in between wins); returns whether it did.
+   */
+  async updateIf(
+    db: AppDb,
+    id: string,
+    was: { state: string; step: number },
+    set: Partial<AlertRow>,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('alerts')
+      .set(set)
+      .where('id', '=', id)
+      .where('state', '=', was.state)
+      .where('step', '=', was.step)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+
   /** Appends one event; returns it with its sequence number (the live-delivery cursor). */
   async event(
     db: AppDb,
