@@ -109,6 +109,7 @@ export class AppServer {
       patientsOf: (pt) => this.episodes.patientUsers(pt),
       isParticipant: async (pt, user) => !!(await this.episodes.participation(pt, user)),
       refresh: (pt, lost) => this.episodes.refreshAccess(pt, lost),
+      openHighAlert: (pt) => this.alerts.engine.hasOpenHigh(pt),
       log: opts.log,
     });
     this.alerts = createAlerts({

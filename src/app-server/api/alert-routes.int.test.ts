@@ -17,6 +17,7 @@ describe.each(databaseTargets())('alerts API ($name)', (target) => {
   const token: Record<string, string> = {};
   const device: Record<string, string> = {};
   let cse: M2MClient;
+  let ext: M2MClient;
 
   const call = async (who: string | null, method: string, path: string) => {
     const res = await fetch(`${platform.url}${path}`, {
@@ -55,6 +56,7 @@ describe.each(databaseTargets())('alerts API ($name)', (target) => {
       ['fam', 'family'],
       ['ins', 'insurer'],
       ['out', 'doctor'],
+      ['ext', 'responder'],
     ] as const) {
       token[id] = await app.directory.addUser(id, role);
       const res = await call(id, 'GET', '/app/me');
@@ -74,10 +76,13 @@ describe.each(databaseTargets())('alerts API ($name)', (target) => {
     });
     cse = new M2MClient({ baseUrl: platform.url, origin: caregiverAe('resp') });
     await cse.registerAe('/cse-in', 'u-resp');
+    ext = new M2MClient({ baseUrl: platform.url, origin: caregiverAe('ext') });
+    await ext.registerAe('/cse-in', 'u-ext');
   });
 
   afterAll(async () => {
     await cse?.close();
+    await ext?.close();
     await platform?.destroy();
   });
 
@@ -217,5 +222,20 @@ describe.each(databaseTargets())('alerts API ($name)', (target) => {
       ]),
     );
     expect(JSON.stringify(audit)).not.toContain('NEWS2');
+  });
+
+  it('a responder who broke the glass is admitted to R too, only while a high alert is open', async () => {
+    // (Their key release also needs a second factor, which interim API tokens do not carry.)
+    await app.emergency.open(
+      PT,
+      { id: 'ext', role: 'responder', al: 'N', mfa: true },
+      'called to the patient’s home',
+    );
+    expect((await ext.request('GET', paths.rl('N'))).rsc).toBe(Rsc.OK);
+    expect((await ext.request('GET', paths.rl('R'))).rsc).toBe(Rsc.ORIGINATOR_HAS_NO_PRIVILEGE);
+    await raise('high');
+    expect((await ext.request('GET', paths.rl('R'))).rsc).toBe(Rsc.OK);
+    await app.alerts.engine.resolve(await openAlert(), 'doc');
+    expect((await ext.request('GET', paths.rl('R'))).rsc).toBe(Rsc.ORIGINATOR_HAS_NO_PRIVILEGE);
   });
 });
