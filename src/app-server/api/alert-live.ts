@@ -19,12 +19,13 @@ export const ALERTS_PROTOCOL = 'tutela.alerts.v1';
  * `tutela.bearer.<token>` entry of Sec-WebSocket-Protocol, offered beside
  * `tutela.alerts.v1` (which the server selects; the token is never echoed);
  * other clients may send `Authorization: Bearer`. Refused before any
- * upgrade: 400 for a bad `after`, 401 without a valid token. Returns false
- * for other paths.
+ * upgrade: 400 for a bad `after`, 401 without a valid token. The channel
+ * is closed (1008) when the token expires, if the authentication says when
+ * (`User.expiresAt`). Returns false for other paths.
  */
 export function alertLiveUpgrade(opts: {
   authenticate: Authenticate;
-  live: AlertLive;
+  live: Pick<AlertLive, 'attach'>;
   log: Logger;
 }) {
   const wss = new WebSocketServer({
@@ -47,7 +48,18 @@ export function alertLiveUpgrade(opts: {
     (token ? opts.authenticate(token) : Promise.resolve(undefined)).then(
       (user) => {
         if (!user) return answer('401 Unauthorized', 'WWW-Authenticate: Bearer realm="tutela"\r\n');
-        wss.handleUpgrade(req, socket, head, (ws) => void opts.live.attach(user, ws, after));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          // The channel lives no longer than its token (as the CSE's does): the client
+          // reconnects with a fresh one and its cursor, and misses nothing.
+          if (user.expiresAt !== undefined) {
+            const timer = setTimeout(
+              () => ws.close(1008, 'token expired'),
+              Math.max(0, user.expiresAt - Date.now()),
+            );
+            ws.once('close', () => clearTimeout(timer));
+          }
+          void opts.live.attach(user, ws, after);
+        });
       },
       (err: unknown) => {
         opts.log.error({ err }, 'alert channel authentication failed');
