@@ -280,7 +280,7 @@ export class AppServer {
         .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
     await expire();
     this.expiry = setInterval(() => void expire(), 15_000).unref();
-    // Alert escalations are due by the database's clock, so a restart picks up what fell due.
+    // Escalation deadlines are stored (next_escalation_at): a restart escalates what fell due.
     const sweep = () =>
       this.alerts.engine
         .sweep()
