@@ -24,5 +24,9 @@ describe('findings of a pipeline outcome (merge point)', () => {
       findings,
       assessed: undefined,
     });
+    const assessed = ['news2', 'stale-data', 'trend.respiratoryRate'];
+    expect(
+      findingsOfOutcome({ status: 'published', cl: 'medium', score: 2, findings, assessed }),
+    ).toEqual({ findings, assessed });
   });
 });
