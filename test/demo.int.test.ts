@@ -10,6 +10,8 @@ import { createLogger } from '../src/core/log.js';
 import { startDemoWard, type DemoWard } from '../src/platform/demo/ward.js';
 import { startPlatform, type Platform } from '../src/platform/server.js';
 import { Browser, signInWeb } from '../src/auth-server/testing.js';
+import { demoTokensFile } from '../src/clients/cli/demo-sign-in.js';
+import { accessToken } from '../src/clients/cli/login.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 const run = promisify(execFile);
@@ -116,6 +118,21 @@ describe('the demo ward, watched as four people', () => {
       expect(out).not.toMatch(/48\.86/);
     }
     expect(new Set([doctor, nurse, insurer, family]).size).toBe(4);
+
+    // Each signed in through the provider (device grant) and keeps their own tokens, 0600,
+    // which the next run uses instead of signing in again; the demo files hold no token.
+    const file = join(dataDir, 'clients', 'doctor', 'tokens.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const tokens = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string };
+    expect(
+      JSON.parse(Buffer.from(tokens.accessToken.split('.')[1]!, 'base64url').toString()),
+    ).toMatchObject({
+      sub: 'doctor',
+      client_id: 'tutela-cli',
+    });
+    await watch('doctor');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(tokens);
+    expect(readFileSync(join(dataDir, 'demo', 'credentials.json'), 'utf8')).not.toMatch(/token/i);
   }, 60_000);
 
   it('gives each patient a user of their own, in their own episode with the demo people', async () => {
@@ -213,6 +230,40 @@ describe('the demo ward, watched as four people', () => {
       { timeout: 30_000 },
     );
     expect(stdout.trim()).toMatch(/^\d{6}$/);
+  }, 60_000);
+
+  it('carries a remote command to an onboarded gateway (mutual TLS) and its sealed ack back', async () => {
+    const dispatcher = new Agent({ connect: { ca: platform.ca! } });
+    // The nurse's provider token, kept (and refreshed) by her tutela watch --as nurse above.
+    const token = await accessToken(demoTokensFile(dataDir, 'nurse'), platform.ca);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await undiciFetch(`${platform.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        dispatcher,
+      });
+      return (await res.json()) as { command: { id: string; state: string; result?: unknown } };
+    };
+    try {
+      const { command } = await call('POST', '/app/patients/pt-0001/commands', {
+        kind: 'changeInterval',
+        device: 'thermometer',
+        params: { minutes: 20 },
+      });
+      expect(command.state).toBe('sent');
+      let state = command.state;
+      for (let i = 0; i < 150 && state === 'sent'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = (await call('GET', `/app/patients/pt-0001/commands/${command.id}`)).command.state;
+      }
+      expect(state).toBe('acknowledged');
+    } finally {
+      await dispatcher.close();
+    }
   }, 60_000);
 
   it('leaves no health data in clear in any file, database row or log line', async () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
-import { readDemoCredentials } from '../../src/clients/cli/credentials.js';
+import { Browser, signInWeb } from '../../src/auth-server/testing.js';
 import { loadConfig } from '../../src/core/config/index.js';
 import { silentLogger } from '../../src/core/log.js';
 import { startDemoWard, type DemoWard } from '../../src/platform/demo/ward.js';
@@ -13,8 +13,15 @@ export interface DemoPlatform {
   ward: DemoWard;
   url: string;
   dataDir: string;
-  /** API token of a demo person (doctor, nurse, responder, insurer, family). */
-  token(person: string): string;
+  /**
+   * An access token of the platform's OpenID provider for a demo person
+   * (doctor, nurse, responder, insurer, family, patient-000n), signed in once
+   * (password, and a TOTP code for clinical roles, from the demo sheet) and
+   * kept for the run: a TOTP code is accepted once only.
+   */
+  token(person: string): Promise<string>;
+  /** The same for any account: signed in through the provider's pages. */
+  signInAs(login: string, password: string, totpSecret?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -27,14 +34,14 @@ export async function buildWebApp(): Promise<void> {
  * The embedded platform as `npm start` runs it: HTTPS with its local CA,
  * SQLite, the demo ward (quick ticks), the web app mounted under /web/.
  */
-export async function startDemoPlatform(): Promise<DemoPlatform> {
+export async function startDemoPlatform(o: { host?: string } = {}): Promise<DemoPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tutela-e2e-'));
   const config = loadConfig(
     {},
     {
       dataDir,
       port: 0,
-      host: '127.0.0.1',
+      host: o.host ?? '127.0.0.1',
       logLevel: 'silent',
       demo: { enabled: true, patients: 2, tickMs: 1000, timeScale: 30 },
     },
@@ -56,17 +63,34 @@ export async function startDemoPlatform(): Promise<DemoPlatform> {
     await platform.close();
     throw err;
   }
-  const creds = readDemoCredentials(dataDir);
+  const signInAs = async (login: string, password: string, totpSecret?: string) => {
+    const ca = platform.ca;
+    const tokens = await signInWeb(
+      platform.url,
+      login,
+      password,
+      totpSecret,
+      new Browser(platform.url, ca),
+      ca,
+    );
+    return String(tokens.access_token);
+  };
+  const sheet = JSON.parse(readFileSync(join(dataDir, 'demo', 'accounts.json'), 'utf8')) as {
+    accounts: Record<string, { password: string; totpSecret?: string }>;
+  };
+  const tokens = new Map<string, Promise<string>>();
   return {
     platform,
     ward,
     url: platform.url,
     dataDir,
     token(person) {
-      const t = creds?.users[person]?.token;
-      if (!t) throw new Error(`no demo credentials for ${person}`);
-      return t;
+      const a = sheet.accounts[person];
+      if (!a) return Promise.reject(new Error(`no demo account ${person}`));
+      if (!tokens.has(person)) tokens.set(person, signInAs(person, a.password, a.totpSecret));
+      return tokens.get(person)!;
     },
+    signInAs,
     async close() {
       await ward.close();
       await platform.close();

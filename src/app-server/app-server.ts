@@ -17,6 +17,8 @@ import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
 import { createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
 import { AuditLog } from './audit/audit.js';
+import { Assessor, type StaleFinding } from './clinical/index.js';
+import { CommandDispatch, RemoteCommands } from './commands/index.js';
 import { GatewayRegistry } from './devices/gateways.js';
 import { Directory } from './directory/directory.js';
 import { EmergencyAccess } from './emergency/break-glass.js';
@@ -26,12 +28,14 @@ import { Keyring, loadMasterKey } from './keyring/index.js';
 import {
   APP_AE,
   patientPaths,
+  provisionCommandBoxes,
   provisionPatient,
   setInboxWriters,
 } from './layout/patient-layout.js';
 import { MonitoringPipeline, type Outcome } from './pipeline/pipeline.js';
 import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
+import { PatientSettings, SettingsStore } from './settings/index.js';
 import { appMigrations, type AppTables } from './store/index.js';
 
 export interface AppServerOptions {
@@ -70,11 +74,25 @@ export class AppServer {
   private readonly inboxes = new Map<string, string>();
   readonly episodes: CareEpisodes;
   readonly emergency: EmergencyAccess;
+  /** Remote commands (issue 5 item 5): the API side and the sealed wire side. */
+  readonly commands: RemoteCommands;
+  readonly commandDispatch: CommandDispatch;
+  /** Each patient's acks container (resource id → patient): its notifications are acks. */
+  private readonly ackBoxes = new Map<string, string>();
   private expiry: NodeJS.Timeout | undefined;
   /** The alert lifecycle and its live channel (alerts/, issue 5). */
   readonly alerts: Alerts;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly alertUpgrade: ReturnType<typeof alertLiveUpgrade>;
+  /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
+  readonly assessor = new Assessor();
+  readonly settings: SettingsStore;
+  /** Where stale-data findings go: the alert lifecycle (no reading brings them; issue 5). */
+  onStale: (found: StaleFinding[]) => Promise<void> = async (found) => {
+    for (const { pt, finding } of found)
+      await this.alerts.engine.observe(pt, [finding], [finding.rule]);
+  };
+  private staleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly database: Database<AppTables>,
@@ -127,6 +145,26 @@ export class AppServer {
     this.alertUpgrade = alertLiveUpgrade({
       authenticate: opts.authenticate ?? ((token) => directory.authenticate(token)),
       live: this.alerts.live,
+      log: opts.log,
+    });
+    this.settings = new SettingsStore({ db: database.db, keyring, log: opts.log });
+    this.commandDispatch = new CommandDispatch({
+      db: database.db,
+      cse: () => this.cseClient,
+      cseRn: opts.config.cse.rn,
+      appKey,
+      gateways,
+      keyring,
+      audit,
+      log: opts.log,
+    });
+    this.commands = new RemoteCommands({
+      db: database.db,
+      keyring,
+      access,
+      audit,
+      dispatch: this.commandDispatch,
+      participation: (pt, user) => this.episodes.participation(pt, user),
       log: opts.log,
     });
   }
@@ -184,12 +222,14 @@ export class AppServer {
       done();
     });
     void app.register(notifyRoute, {
-      process: async (pt: string, con: unknown, rn?: string) => {
+      process: async (pt: string, con: unknown, rn?: string, parent?: string) => {
+        if (parent !== undefined && this.ackBoxes.has(parent))
+          return this.commandDispatch.receiveAck(pt, con, rn);
         const outcome = await this.requirePipeline().process(pt, con, rn);
         await this.feedAlerts(outcome);
         return outcome;
       },
-      patientOfInbox: (ri: string) => this.inboxes.get(ri),
+      patientOfInbox: (ri: string) => this.inboxes.get(ri) ?? this.ackBoxes.get(ri),
       log,
     });
     void app.register(appApi, {
@@ -207,6 +247,15 @@ export class AppServer {
         alerts: this.alerts.engine,
       },
       episodes: { episodes: this.episodes },
+      settings: {
+        settings: new PatientSettings({
+          store: this.settings,
+          participation: (pt, user) => this.episodes.participation(pt, user),
+          access: this.access,
+          audit: this.audit,
+        }),
+      },
+      commands: { commands: this.commands },
       emergency: {
         emergency: this.emergency,
         notices: new Notices({
@@ -222,9 +271,9 @@ export class AppServer {
 
   /**
    * Feeds the alert engine with a published reading's findings (issue 5).
-   * MERGE POINT: findingsOfOutcome builds a `news2` finding from the outcome
-   * until the assessment rules hand over theirs. A failure here is logged:
-   * the reading is published, and the next one brings the finding again.
+   * findingsOfOutcome hands over the assessor's findings and the rules it
+   * evaluated. A failure here is logged: the reading is published, and the
+   * next one brings the finding again.
    */
   private async feedAlerts(outcome: Outcome): Promise<void> {
     const fed = findingsOfOutcome(outcome);
@@ -264,12 +313,19 @@ export class AppServer {
       rules: this.rules,
       audit: this.audit,
       log,
+      assessor: this.assessor,
+      settingsOf: (pt) => this.settings.get(pt),
     });
     for (const p of await this.database.db
       .selectFrom('patients')
       .select(['pt', 'inbox_ri'])
-      .execute())
+      .execute()) {
       if (p.inbox_ri) this.inboxes.set(p.inbox_ri, p.pt);
+      // Silence is measured from now: the arrival times died with the last process.
+      this.assessor.watch(p.pt);
+    }
+    for (const b of await this.database.db.selectFrom('command_boxes').selectAll().execute())
+      this.ackBoxes.set(b.acks_ri, b.pt);
     // Removals a crash or an absent CSE left half-done are finished before anything else.
     const resumed = await this.episodes.resumePending();
     if (resumed > 0) log.warn({ resumed }, 'finished pending revocations');
@@ -278,8 +334,22 @@ export class AppServer {
       this.emergency
         .expireDue()
         .catch((err: unknown) => log.error({ err }, 'emergency grants not expired'));
+    const expireCommands = () =>
+      this.commands
+        .expireDue()
+        .catch((err: unknown) => log.error({ err }, 'remote commands not expired'));
     await expire();
-    this.expiry = setInterval(() => void expire(), 15_000).unref();
+    await expireCommands();
+    this.expiry = setInterval(() => {
+      void expire();
+      void expireCommands();
+    }, 15_000).unref();
+    // Stale data has no reading to trigger it: looked for every 30 s.
+    this.staleTimer = setInterval(() => {
+      const found = this.assessor.checkStale();
+      if (found.length > 0)
+        this.onStale(found).catch((err: unknown) => log.error({ err }, 'stale data not handled'));
+    }, 30_000).unref();
     // Escalation deadlines are stored (next_escalation_at): a restart escalates what fell due.
     const sweep = () =>
       this.alerts.engine
@@ -305,6 +375,7 @@ export class AppServer {
     await this.keyring.currentEpoch(p.pt);
     if (p.gateway) await this.gateways.register(p.gateway.dev, p.pt, p.gateway.publicKey);
     await this.episodes.open(p.pt, { patient: p.patient, team: p.team });
+    this.assessor.watch(p.pt);
     const inboxRi = await provisionPatient(
       this.cseClient,
       this.opts.config.cse.rn,
@@ -314,6 +385,18 @@ export class AppServer {
     );
     await db.updateTable('patients').set({ inbox_ri: inboxRi }).where('pt', '=', p.pt).execute();
     this.inboxes.set(inboxRi, p.pt);
+    const acksRi = await provisionCommandBoxes(
+      this.cseClient,
+      this.opts.config.cse.rn,
+      p.pt,
+      await this.gateways.activeFor(p.pt),
+    );
+    await db
+      .insertInto('command_boxes')
+      .values({ pt: p.pt, acks_ri: acksRi })
+      .onConflict((oc) => oc.column('pt').doUpdateSet({ acks_ri: acksRi }))
+      .execute();
+    this.ackBoxes.set(acksRi, p.pt);
   }
 
   /**
@@ -377,6 +460,7 @@ export class AppServer {
       clearInterval(this.sweeper);
       this.alerts.live.close();
       this.alertUpgrade.close();
+      clearInterval(this.staleTimer);
       await this.pipeline?.drain();
       await this.cse?.close();
       await this.database.close();

@@ -179,7 +179,12 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
     await expect.poll(() => app.alerts.engine.hasOpenHigh(PT)).toBe(true);
     const [alert] = await app.alerts.reader.list([PT]);
     expect(alert).toMatchObject({ rule: 'news2', cl: 'high', state: 'raised' });
-    expect(await app.alerts.engine.text(alert!.id)).toMatch(/^NEWS2 \d+$/);
+    expect(await app.alerts.engine.text(alert!.id)).toMatch(/^NEWS2 \d+/);
+    // Stale data has no reading: the application server's timer hands it to the engine too.
+    await app.onStale([
+      { pt: PT, finding: { rule: 'stale-data', cl: 'medium', text: 'no reading for 10 min' } },
+    ]);
+    expect((await app.alerts.reader.list([PT])).map((a) => a.rule)).toContain('stale-data');
   });
 
   it('rejects and audits tampered, replayed, foreign and malformed readings without stopping', async () => {

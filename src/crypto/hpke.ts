@@ -101,6 +101,56 @@ export async function openReading(
   }
 }
 
+/**
+ * Auth-mode seal (RFC 9180 §5.1.3) for the other sealed objects (commands and
+ * their acks, ./command-seal.ts): the caller gives the `info` that keeps the
+ * use apart and the AAD that binds the headers.
+ */
+export async function sealAuth(
+  info: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  recipient: CryptoKey,
+  sender: HpkeKeyPair,
+): Promise<{ enc: string; ct: string }> {
+  const { enc, ct } = await suite.seal(
+    {
+      recipientPublicKey: recipient,
+      senderKey: { privateKey: sender.privateKey, publicKey: sender.publicKey },
+      info: copy(info),
+    },
+    copy(plaintext),
+    copy(aad),
+  );
+  return { enc: b64(enc), ct: b64(ct) };
+}
+
+/** Opens what sealAuth sealed; fails (hpke_open_failed) unless sender, recipient, info and AAD all match. */
+export async function openAuth(
+  info: Uint8Array,
+  sealed: { enc: string; ct: string },
+  aad: Uint8Array,
+  recipient: HpkeKeyPair,
+  senderPublic: CryptoKey,
+  what: string,
+): Promise<Uint8Array> {
+  try {
+    const pt = await suite.open(
+      {
+        recipientKey: { privateKey: recipient.privateKey, publicKey: recipient.publicKey },
+        enc: unb64(sealed.enc),
+        senderPublicKey: senderPublic,
+        info: copy(info),
+      },
+      unb64(sealed.ct),
+      copy(aad),
+    );
+    return new Uint8Array(pt);
+  } catch (err) {
+    throw openError(`${what} could not be opened (tampered, or not from this sender)`, err);
+  }
+}
+
 /** Wraps a data key to one client device's public key (base mode). */
 export async function wrapKey(
   dataKey: Uint8Array,

@@ -139,10 +139,10 @@ describe('/app with auth.apiTokens off', () => {
 });
 
 describe('whether /app takes interim API tokens', () => {
-  it('does by default only with the demo ward, and as configured otherwise', () => {
+  it('does only when configured: never by default, the demo ward included', () => {
     const on = (overrides: Record<string, unknown>) =>
       apiTokensOn(loadConfig({}, { dataDir: tmpdir(), ...overrides }));
-    expect(on({ demo: { enabled: true } })).toBe(true);
+    expect(on({ demo: { enabled: true } })).toBe(false);
     expect(on({ demo: { enabled: false } })).toBe(false);
     expect(on({ demo: { enabled: true }, auth: { apiTokens: false } })).toBe(false);
     expect(on({ demo: { enabled: false }, auth: { apiTokens: true } })).toBe(true);

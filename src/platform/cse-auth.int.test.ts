@@ -214,5 +214,28 @@ describe.each(databaseTargets())('the CSE accepts only the provider’s tokens (
       expect(await open('Cfam', famToken)).toEqual({ status: 101, protocol: 'oneM2M.json' });
       expect((await open('Cfam', famApiToken)).status).toBe(101);
     });
+
+    it('closes the channel with 1008 when the token it was opened with expires', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { sub: 'fam', client_id: 'tutela-web', role: 'family', scope: 'openid api' };
+      const shortLived = await signed(claims, now + 2);
+      const ws = new WebSocket(`${platform.url.replace(/^http/, 'ws')}/ws?ae=Cfam`, [
+        'oneM2M.json',
+        `tutela.bearer.${shortLived}`,
+      ]);
+      const ended = await new Promise<{ opened: boolean; code: number; reason: string }>(
+        (resolve, reject) => {
+          let opened = false;
+          ws.on('open', () => (opened = true));
+          ws.on('close', (code, reason) => resolve({ opened, code, reason: reason.toString() }));
+          ws.on('error', reject);
+        },
+      );
+      expect(ended).toEqual({
+        opened: true,
+        code: 1008,
+        reason: 'the access token expired: reconnect with a fresh one',
+      });
+    });
   });
 });

@@ -12,11 +12,20 @@ const check = (originator: string, token?: string): OriginatorCheck => ({
   ip: '127.0.0.1',
 });
 
+const EXPIRES_AT = 1_900_000_000_000;
+
 /** A verifier that knows tokens by name: "jwt.<sub>.<role|->.<client>". */
 const verifier = async (token: string): Promise<Caller> => {
   const [, sub, role, clientId] = token.split('.');
   if (!sub || !clientId) throw new Error('signature verification failed');
-  return { sub, role: role === '-' ? undefined : role, clientId, scope: ['api'], amr: undefined };
+  return {
+    sub,
+    role: role === '-' ? undefined : role,
+    clientId,
+    scope: ['api'],
+    amr: undefined,
+    expiresAt: EXPIRES_AT,
+  };
 };
 
 describe('cseOriginatorAuth', () => {
@@ -45,19 +54,19 @@ describe('cseOriginatorAuth', () => {
     expect(await auth(check('Cfam'))).toMatchObject({ rsc: 4107 });
   });
 
-  it('matches the subject, the application server’s client, and interim tokens', async () => {
+  it('matches the subject, the application server’s client, and interim tokens; a token admits until it expires', async () => {
     const auth = cseOriginatorAuth({
       requireTokens: true,
       verifier: () => verifier,
       person: async (t) => (t.includes('ghost') ? undefined : t.split('.')[1]),
       interim: async (t) => (t === 'api-fam' ? 'fam' : undefined),
     });
-    expect(await auth(check('Cfam', 'jwt.fam.family.tutela-web'))).toBeUndefined();
+    expect(await auth(check('Cfam', 'jwt.fam.family.tutela-web'))).toEqual({ until: EXPIRES_AT });
     expect(await auth(check('Cnur', 'jwt.fam.family.tutela-web'))).toMatch(/Cfam's, not Cnur's/);
     expect(await auth(check('Cghost', 'jwt.ghost.family.tutela-web'))).toMatch(/not a person/);
-    expect(await auth(check('Ctutela-app', 'jwt.tutela-app-server.-.tutela-app-server'))).toBe(
-      undefined,
-    );
+    expect(await auth(check('Ctutela-app', 'jwt.tutela-app-server.-.tutela-app-server'))).toEqual({
+      until: EXPIRES_AT,
+    });
     expect(await auth(check('Ctutela-app', 'jwt.fam.family.tutela-web'))).toMatch(/only a client/);
     expect(await auth(check('Cfam', 'jwt.tutela-app-server.-.tutela-app-server'))).toMatch(
       /acting for itself/,

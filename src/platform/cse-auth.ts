@@ -36,7 +36,8 @@ const noToken: OriginatorRefusal = {
  *   with a client-credentials token of `tutela-app-server`, a person
  *   (`C<user>`) with a token whose `sub` is that user. The interim API
  *   tokens of the directory pass too while `auth.apiTokens` is on.
- * Without a token: 4107; a token that does not fit: 4103 with the reason.
+ * Without a token: 4107; a token that does not fit: 4103 with the reason;
+ * a token that fits admits until it expires (its notification channel closes then).
  */
 export function cseOriginatorAuth(o: CseAuthOptions): AuthenticateOriginator {
   return async (check) => {
@@ -66,9 +67,10 @@ export function cseOriginatorAuth(o: CseAuthOptions): AuthenticateOriginator {
     } catch (err) {
       return `the access token is not valid: ${(err as Error).message}`;
     }
+    const admitted = { until: caller.expiresAt };
     if (check.originator === APP_AE.origin)
       return caller.clientId === APP_SERVER_CLIENT && caller.role === undefined
-        ? undefined
+        ? admitted
         : `only a client-credentials token of ${APP_SERVER_CLIENT} speaks as ${APP_AE.origin}`;
     if (caller.role === undefined)
       return `a client acting for itself (${caller.clientId}) may speak only as its own AE`;
@@ -77,6 +79,6 @@ export function cseOriginatorAuth(o: CseAuthOptions): AuthenticateOriginator {
       return `the access token is ${expected}'s, not ${check.originator}'s`;
     if (o.person && (await o.person(token)) !== caller.sub)
       return `${caller.sub} is not a person the application server knows with role ${caller.role}`;
-    return undefined;
+    return admitted;
   };
 }

@@ -104,8 +104,8 @@ Demo ward: ${patients}.
 
 Watch as each person (in another terminal; decrypted there, withheld fields shown as [withheld]):
 ${people}
-  Their API tokens are in ${dataDir}/demo/credentials.json (0600);
-  paste one in the web app to sign in as that person.
+  Each signs in through the platform's OpenID provider with the sheet below
+  (the first run of each asks the provider for their tokens; later runs refresh them).
 
 `;
 }

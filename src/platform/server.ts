@@ -243,9 +243,13 @@ async function serve(
   };
 }
 
-/** Whether /app also takes the interim API tokens: as configured, else only with the demo ward. */
+/**
+ * Whether /app and the CSE also take the directory's API tokens: only when
+ * configured (benchmarks and tests that load the platform without the
+ * provider's sign-in); never by default, the demo included.
+ */
 export function apiTokensOn(config: Config): boolean {
-  return config.auth.apiTokens ?? config.demo.enabled;
+  return config.auth.apiTokens ?? false;
 }
 
 /** The demo's people and patients, who get sign-in accounts at first start. */

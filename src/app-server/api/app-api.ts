@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { alertRoutes, type AlertApiOptions } from './alert-routes.js';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
+import { commandRoutes, type CommandApiOptions } from './command-routes.js';
 import { emergencyRoutes, type EmergencyApiOptions } from './emergency-routes.js';
 import { episodeRoutes, type EpisodeApiOptions } from './episode-routes.js';
+import { settingsRoutes, type SettingsApiOptions } from './settings-routes.js';
 import { apiErrorHandler } from './errors.js';
 import { strictValidator } from './strict.js';
 
@@ -12,6 +14,8 @@ export interface AppApiOptions {
   caregiver: CaregiverApiOptions;
   episodes: EpisodeApiOptions;
   emergency: EmergencyApiOptions;
+  settings: SettingsApiOptions;
+  commands?: CommandApiOptions;
   alerts: AlertApiOptions;
 }
 
@@ -29,6 +33,12 @@ export interface AppApiOptions {
  *     DELETE /app/emergency/:id                     emergency-routes.ts
  *     GET    /app/notices                           emergency-routes.ts
  *     POST   /app/notices/:id/read                  emergency-routes.ts
+ *     GET    /app/patients/:pt/settings             settings-routes.ts
+ *     PUT    /app/patients/:pt/settings             settings-routes.ts
+ *     POST   /app/patients/:pt/commands             command-routes.ts (remote commands)
+ *     GET    /app/patients/:pt/commands             command-routes.ts
+ *     GET    /app/patients/:pt/commands/:id         command-routes.ts
+ *     POST   /app/patients/:pt/commands/:id/confirm command-routes.ts (four eyes)
  *     GET    /app/alerts                            alert-routes.ts
  *     GET    /app/alerts/:id                        alert-routes.ts
  *     POST   /app/alerts/:id/acknowledge            alert-routes.ts
@@ -46,5 +56,7 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(caregiverRoutes, opts.caregiver);
   await app.register(episodeRoutes, opts.episodes);
   await app.register(emergencyRoutes, opts.emergency);
+  await app.register(settingsRoutes, opts.settings);
+  if (opts.commands) await app.register(commandRoutes, opts.commands);
   await app.register(alertRoutes, opts.alerts);
 }

@@ -22,8 +22,11 @@ interface Notification {
 export async function notifyRoute(
   app: FastifyInstance,
   opts: {
-    /** Runs the pipeline on one reading of patient `pt` (see pipeline/pipeline.ts). */
-    process: (pt: string, con: unknown, inboxRn?: string) => Promise<unknown>;
+    /**
+     * Runs the pipeline on one reading of patient `pt` (see pipeline/pipeline.ts),
+     * or takes a command's ack when `parent` is the patient's acks container (commands/).
+     */
+    process: (pt: string, con: unknown, inboxRn?: string, parent?: string) => Promise<unknown>;
     patientOfInbox: (ri: string) => string | undefined;
     log: Logger;
   },
@@ -46,7 +49,12 @@ export async function notifyRoute(
       return answer(Rsc.OK);
     }
     try {
-      await opts.process(pt, cin.con, typeof cin.rn === 'string' ? cin.rn : undefined);
+      await opts.process(
+        pt,
+        cin.con,
+        typeof cin.rn === 'string' ? cin.rn : undefined,
+        cin.pi as string,
+      );
       return answer(Rsc.OK);
     } catch (err) {
       opts.log.error({ err, pt }, 'reading could not be processed; the CSE will retry');

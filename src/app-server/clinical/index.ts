@@ -16,3 +16,22 @@ export { isPlausible, PHYSIOLOGICAL_LIMITS } from './plausibility.js';
 export { toFhirBundle, type FhirOptions } from './fhir.js';
 export { fhirId } from './fhir-ids.js';
 export type * from './fhir-r4.js';
+export type { Finding } from './finding.js';
+export {
+  Assessor,
+  highestCl,
+  news2Finding,
+  type Assessment,
+  type AssessorOptions,
+} from './assessor.js';
+export { TRACKED_SIGNS, type TrackedSign, type HistoryOptions } from './history.js';
+export { TREND_RULES, type TrendOptions } from './trend.js';
+export type { StaleFinding, StaleOptions } from './staleness.js';
+export type { DeviceFaultOptions } from './device-faults.js';
+export {
+  DEFAULT_SETTINGS,
+  SCALE2_TARGET,
+  type ClinicalSettings,
+  type Threshold,
+  type Thresholds,
+} from './thresholds.js';

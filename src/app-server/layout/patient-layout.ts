@@ -20,6 +20,8 @@ const ALL = 63;
  *     /<cse>/tutela/<pt>/inbox       sealed readings from the gateway
  *     /<cse>/tutela/<pt>/rl-<k>      version k of every tick (k = U … V)
  *     /<cse>/tutela/<pt>/alert-<k>   version k of ticks whose CL is medium or high
+ *     /<cse>/tutela/<pt>/commands    sealed remote commands to the gateways (commands/)
+ *     /<cse>/tutela/<pt>/acks        the gateways' sealed answers to them
  *
  * Each version is labelled `rl:<k>` and `cl:<criticality>`. The alert
  * containers let people who should only hear about deterioration (an
@@ -33,6 +35,8 @@ export function patientPaths(cseRn: string, pt: string) {
     inbox: `${root}/inbox`,
     rl: (k: Confidentiality) => `${root}/rl-${k}`,
     alert: (k: Confidentiality) => `${root}/alert-${k}`,
+    commands: `${root}/commands`,
+    acks: `${root}/acks`,
   };
 }
 
@@ -44,7 +48,7 @@ export interface Reader {
 }
 
 /** How many instances each container keeps (oldest go first): a bounded, sealed history. */
-const KEEP = { inbox: 10_000, versions: 5_000 } as const;
+const KEEP = { inbox: 10_000, versions: 5_000, commands: 1_000 } as const;
 
 /**
  * Creates (idempotently) a patient's containers and the application
@@ -146,23 +150,76 @@ export async function deleteSubscriptions(
 /**
  * Brings the ACP of a patient's inbox up to the given gateways (creates
  * only), e.g. when a gateway is onboarded or revoked; returns the ACP's
- * resource id.
+ * resource id. The ACP of the patient's `commands` container follows the
+ * same gateways (see setGatewayAccess).
  */
-export function setInboxWriters(
+export async function setInboxWriters(
   app: M2MClient,
   cseRn: string,
   pt: string,
   gatewayDevs: readonly string[],
 ): Promise<string> {
+  return (await setGatewayAccess(app, cseRn, pt, gatewayDevs)).inbox;
+}
+
+/**
+ * The ACPs that follow a patient's active gateways: `acp-<pt>-inbox` (they
+ * may create: readings, and acks of commands) and `acp-<pt>-commands`
+ * (they may retrieve and discover the sealed commands meant for them, issue
+ * 5 item 5; only the application server writes). Everyone else: nothing.
+ */
+export async function setGatewayAccess(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  gatewayDevs: readonly string[],
+): Promise<{ inbox: string; commands: string }> {
   const appRule = { acor: [APP_AE.origin], acop: ALL };
-  return app.upsert(`/${cseRn}/${APP_AE.rn}`, Ty.ACP, 'm2m:acp', {
-    rn: `acp-${pt}-inbox`,
-    pv: {
-      acr: [
-        appRule,
-        ...(gatewayDevs.length ? [{ acor: gatewayDevs.map(gatewayAe), acop: OP.create }] : []),
-      ],
-    },
-    pvs: { acr: [appRule] },
+  const aePath = `/${cseRn}/${APP_AE.rn}`;
+  const acp = (rn: string, acop: number) =>
+    app.upsert(aePath, Ty.ACP, 'm2m:acp', {
+      rn,
+      pv: {
+        acr: [appRule, ...(gatewayDevs.length ? [{ acor: gatewayDevs.map(gatewayAe), acop }] : [])],
+      },
+      pvs: { acr: [appRule] },
+    });
+  return {
+    inbox: await acp(`acp-${pt}-inbox`, OP.create),
+    commands: await acp(`acp-${pt}-commands`, OP.retrieve | OP.discover),
+  };
+}
+
+/**
+ * Creates (idempotently) the patient's `commands` container (the
+ * application server writes, the patient's gateways read) and `acks`
+ * container (the gateways write, as to the inbox), with the application
+ * server's subscription to the acks. Returns the acks container's resource
+ * id, by which its notifications are told from the inbox's.
+ */
+export async function provisionCommandBoxes(
+  app: M2MClient,
+  cseRn: string,
+  pt: string,
+  gatewayDevs: readonly string[],
+): Promise<string> {
+  const paths = patientPaths(cseRn, pt);
+  const acps = await setGatewayAccess(app, cseRn, pt, gatewayDevs);
+  await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
+    rn: 'commands',
+    mni: KEEP.commands,
+    acpi: [acps.commands],
   });
+  const acksRi = await app.ensure(paths.root, Ty.CONTAINER, 'm2m:cnt', {
+    rn: 'acks',
+    mni: KEEP.commands,
+    acpi: [acps.inbox],
+  });
+  await app.ensure(paths.acks, Ty.SUBSCRIPTION, 'm2m:sub', {
+    rn: 'app',
+    nu: [APP_AE.origin],
+    enc: { net: [3] },
+    nct: 1,
+  });
+  return acksRi;
 }

@@ -3,7 +3,12 @@ import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { HpkeKeyPair } from '../../crypto/hpke.js';
 import type { AuditLog } from '../audit/audit.js';
-import { assessNews2, toFhirBundle } from '../clinical/index.js';
+import {
+  toFhirBundle,
+  type Assessor,
+  type ClinicalSettings,
+  type Finding,
+} from '../clinical/index.js';
 import type { GatewayRegistry } from '../devices/gateways.js';
 import type { Keyring } from '../keyring/keyring.js';
 import { label } from '../privacy/label.js';
@@ -24,10 +29,24 @@ export interface PipelineDeps {
   rules: RuleSet;
   audit: AuditLog;
   log: Logger;
+  /** NEWS2 and the per-patient rules (issue 5 item 1). */
+  assessor: Assessor;
+  /** The patient's clinician-set settings (SpO2 scale, thresholds). */
+  settingsOf: (pt: string) => Promise<ClinicalSettings>;
 }
 
 export type Outcome =
-  | { status: 'published'; pt: string; src: string; cl: string; score: number }
+  | {
+      status: 'published';
+      pt: string;
+      src: string;
+      cl: string;
+      score: number;
+      /** What the assessment found (the alert lifecycle's input). Health data: never logged. */
+      findings: Finding[];
+      /** The rules evaluated with enough data to say "no" (clinical/assessor.ts). */
+      assessed: string[];
+    }
   | { status: 'rejected'; pt: string; reason: RejectReason };
 
 /**
@@ -70,16 +89,12 @@ export class MonitoringPipeline {
     const opened = await openInboxReading(con, { pt, appKey: d.appKey, gateways: d.gateways });
     if (!opened.ok) return this.reject(pt, opened.reason, opened.detail, opened.dev);
     const { batch, dev, seq } = opened;
-    const patient = await d.db
-      .selectFrom('patients')
-      .select('spo2_scale')
-      .where('pt', '=', pt)
-      .executeTakeFirst();
+    const settings = await d.settingsOf(pt);
     let assessed;
     try {
-      const news2 = assessNews2(batch.readings, { spo2Scale: patient?.spo2_scale === 2 ? 2 : 1 });
-      const labelled = label(toFhirBundle(batch, { news2 }), d.rules);
-      assessed = { news2, versions: versions(labelled) };
+      const assessment = d.assessor.assess(pt, batch, settings);
+      const labelled = label(toFhirBundle(batch, { news2: assessment.news2 }), d.rules);
+      assessed = { ...assessment, versions: versions(labelled) };
     } catch (err) {
       // A reading no stage can handle would fail on every retry: refuse it once, loudly.
       d.log.error({ err, pt, dev, seq }, 'a stage failed on an authentic reading');
@@ -92,7 +107,7 @@ export class MonitoringPipeline {
         pt,
         src,
         at: batch.at,
-        cl: assessed.news2.cl,
+        cl: assessed.cl,
         versions: assessed.versions,
       });
     } catch (err) {
@@ -107,8 +122,10 @@ export class MonitoringPipeline {
       status: 'published',
       pt,
       src,
-      cl: assessed.news2.cl,
+      cl: assessed.cl,
       score: assessed.news2.score,
+      findings: assessed.findings,
+      assessed: assessed.assessed,
     };
   }
 

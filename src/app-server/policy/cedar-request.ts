@@ -59,6 +59,8 @@ function contextFor(action: PolicyRequest['action'], c: PolicyContext): Context 
     case 'spotCheck':
     case 'changeDose':
     case 'confirmDose':
+    case 'readSettings':
+    case 'changeSettings':
     case 'exportResearch':
       purpose();
       break;

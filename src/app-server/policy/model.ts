@@ -32,6 +32,8 @@ export const ACTIONS = [
   'spotCheck',
   'changeDose',
   'confirmDose',
+  'readSettings',
+  'changeSettings',
   'viewEpisode',
   'invite',
   'remove',

@@ -74,6 +74,8 @@ const CLINICAL = new Set([
   'spotCheck',
   'changeDose',
   'confirmDose',
+  'readSettings',
+  'changeSettings',
   'breakGlass',
 ]);
 const staff = (r: string | undefined) => r === 'admin' || r === 'dpo';

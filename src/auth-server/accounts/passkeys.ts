@@ -22,8 +22,6 @@ import type { OidcTables } from '../store/oidc-tables.js';
 const CHALLENGE_MS = 5 * 60_000;
 
 export class PasskeyStore {
-  private readonly challenges = new Map<string, { challenge: string; expires: number }>();
-
   constructor(
     private readonly db: Kysely<OidcTables>,
     /** The platform URL: its origin is the expected origin, its host the RP ID. */
@@ -54,12 +52,12 @@ export class PasskeyStore {
       excludeCredentials: existing.map((c) => ({ id: c.id })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     });
-    this.remember(`reg:${accountId}`, options.challenge);
+    await this.remember(`reg:${accountId}`, options.challenge);
     return options;
   }
 
   async register(accountId: string, response: RegistrationResponseJSON): Promise<string> {
-    const challenge = this.take(`reg:${accountId}`);
+    const challenge = await this.take(`reg:${accountId}`);
     const result = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge ?? '-',
@@ -94,7 +92,7 @@ export class PasskeyStore {
       rpID: this.rpID,
       userVerification: 'required',
     });
-    this.remember(`auth:${key}`, options.challenge);
+    await this.remember(`auth:${key}`, options.challenge);
     return options;
   }
 
@@ -103,7 +101,7 @@ export class PasskeyStore {
     key: string,
     response: AuthenticationResponseJSON,
   ): Promise<string | undefined> {
-    const challenge = this.take(`auth:${key}`);
+    const challenge = await this.take(`auth:${key}`);
     if (!challenge || typeof response?.id !== 'string') return undefined;
     const row = await this.db
       .selectFrom('passkeys')
@@ -133,16 +131,26 @@ export class PasskeyStore {
     return row.account_id;
   }
 
-  private remember(key: string, challenge: string): void {
+  /** Keeps the challenge of `key` (a newer one replaces it) and drops expired ones. */
+  private async remember(key: string, challenge: string): Promise<void> {
     const t = this.now();
-    for (const [k, v] of this.challenges) if (v.expires <= t) this.challenges.delete(k);
-    if (this.challenges.size > 10_000) this.challenges.clear();
-    this.challenges.set(key, { challenge, expires: t + CHALLENGE_MS });
+    const expires_at = t + CHALLENGE_MS;
+    await this.db.deleteFrom('passkey_challenges').where('expires_at', '<=', t).execute();
+    await this.db
+      .insertInto('passkey_challenges')
+      .values({ key, challenge, expires_at })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ challenge, expires_at }))
+      .execute();
   }
 
-  private take(key: string): string | undefined {
-    const c = this.challenges.get(key);
-    this.challenges.delete(key);
-    return c && c.expires > this.now() ? c.challenge : undefined;
+  /** The challenge of `key`, once: it is deleted as it is read. */
+  private async take(key: string): Promise<string | undefined> {
+    const c = await this.db
+      .deleteFrom('passkey_challenges')
+      .where('key', '=', key)
+      .returning(['challenge', 'expires_at'])
+      .executeTakeFirst();
+    // bigint comes back as a string from PostgreSQL.
+    return c && Number(c.expires_at) > this.now() ? c.challenge : undefined;
   }
 }

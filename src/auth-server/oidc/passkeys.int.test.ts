@@ -2,16 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
 import { decodeJwt } from 'jose';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
+import { databaseTargets } from '../../core/db/testing.js';
 import { SoftAuthenticator } from '../accounts/soft-authenticator.js';
 import { Browser, formAction, pkcePair, signInWeb, tokenRequest } from '../testing.js';
 
 const PASSWORD = 'amber falcon tessellate 42';
 
-describe('passkeys (WebAuthn)', () => {
+describe.each(databaseTargets())('passkeys (WebAuthn) ($name)', (target) => {
   let platform: TestPlatform;
   let totpSecret: string;
   beforeAll(async () => {
-    platform = await startTestPlatform({ name: 'sqlite' });
+    platform = await startTestPlatform(target);
     totpSecret = (
       await platform.authServer!.accounts.create({
         id: 'nurse-7',
@@ -45,8 +46,11 @@ describe('passkeys (WebAuthn)', () => {
       challenge: string;
       user: { id: string };
     };
-    const created = await post('/auth/passkeys', token, authenticator.create(options));
+    const response = authenticator.create(options);
+    const created = await post('/auth/passkeys', token, response);
     expect(created.status).toBe(201);
+    // The challenge (kept in the database, for any instance of the provider) answers once.
+    expect((await post('/auth/passkeys', token, response)).status).toBe(400);
 
     // Sign in with the passkey on the login page (what passkey.js does).
     const browser = new Browser(url);

@@ -76,4 +76,14 @@ export const oidcMigrations = (_dialect: Dialect): Record<string, Migration> => 
       await db.schema.createIndex('passkeys_account').on('passkeys').column('account_id').execute();
     },
   },
+  '0004-auth-passkey-challenges': {
+    async up(db) {
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('challenge', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 });

@@ -55,10 +55,23 @@ export interface PasskeysTable {
   created_at: number;
 }
 
+/**
+ * WebAuthn challenges waiting for their answer (registration per account,
+ * sign-in per interaction), in the database so that any instance of the
+ * provider can check the answer; each is taken once.
+ */
+export interface PasskeyChallengesTable {
+  /** `reg:<account>` or `auth:<interaction>`. */
+  key: string;
+  challenge: string;
+  expires_at: number;
+}
+
 /** The auth zone's tables that this feature owns (the device helper adds its own). */
 export interface OidcTables {
   oidc_models: OidcModelsTable;
   accounts: AccountsTable;
   login_failures: LoginFailuresTable;
   passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }

@@ -6,15 +6,16 @@ import { Rsc, TutelaError } from '../../core/errors.js';
 import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 
 /**
- * The demo's sign-in sheet: made at the platform's first start in
- * `<dataDir>/demo/credentials.json` (mode 0600), so that `npx tutela watch
- * --as doctor` works on the machine that runs the demo. It holds API tokens
- * of demo people only; a real deployment signs people in (issue 4).
+ * Where the demo runs and who takes part: written at the platform's first
+ * start to `<dataDir>/demo/credentials.json` (mode 0600), so that `npx
+ * tutela watch --as doctor` finds the platform and its CA on the machine
+ * that runs the demo. No token: people sign in through the provider, with
+ * the demo sign-in sheet beside it (accounts.json).
  */
 export const DemoCredentialsSchema = Type.Object({
   url: Type.String(),
   caFile: Type.Optional(Type.String()),
-  users: Type.Record(Type.String(), Type.Object({ role: Type.String(), token: Type.String() })),
+  users: Type.Record(Type.String(), Type.Object({ role: Type.String() })),
 });
 export type DemoCredentials = Static<typeof DemoCredentialsSchema>;
 

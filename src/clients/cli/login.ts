@@ -29,7 +29,8 @@ export const tokensFile = (dataDir: string) => join(dataDir, 'clients', 'cli', '
 
 export interface LoginOptions {
   url: string;
-  dataDir: string;
+  /** Where the tokens are kept (0600): tokensFile(dataDir), or a demo person's own file. */
+  file: string;
   ca?: string | undefined;
   /** Shows the user where to sign in (the CLI prints it). */
   prompt: (p: {
@@ -96,7 +97,7 @@ export async function login(o: LoginOptions): Promise<StoredTokens> {
         { grant_type: DEVICE_GRANT, device_code: s.device_code, client_id: CLI_CLIENT_ID },
         agent,
       );
-      if (res.status === 200) return save(o.dataDir, o.url, res.body);
+      if (res.status === 200) return save(o.file, o.url, res.body);
       const error = res.body.error;
       // RFC 8628 §3.5: keep polling while pending; slow down by 5 s when asked.
       if (error === 'authorization_pending') continue;
@@ -115,8 +116,8 @@ export async function login(o: LoginOptions): Promise<StoredTokens> {
 }
 
 /** A valid access token: the stored one, or a fresh one from the refresh token (rotated). */
-export async function accessToken(dataDir: string, ca?: string): Promise<string> {
-  const stored = readTokens(dataDir);
+export async function accessToken(file: string, ca?: string): Promise<string> {
+  const stored = readTokens(file);
   if (!stored) throw loginFailed('not signed in: run tutela login');
   if (stored.expiresAt - 30_000 > Date.now()) return stored.accessToken;
   if (!stored.refreshToken) throw loginFailed('the sign-in expired: run tutela login');
@@ -129,13 +130,13 @@ export async function accessToken(dataDir: string, ca?: string): Promise<string>
     );
     if (res.status !== 200)
       throw loginFailed('the sign-in ended (inactivity or revoked): run tutela login');
-    return save(dataDir, stored.url, res.body).accessToken;
+    return save(file, stored.url, res.body).accessToken;
   } finally {
     await agent.close();
   }
 }
 
-function save(dataDir: string, url: string, body: Json): StoredTokens {
+function save(file: string, url: string, body: Json): StoredTokens {
   if (typeof body.access_token !== 'string')
     throw loginFailed('the token response has no access token');
   const tokens: StoredTokens = {
@@ -144,13 +145,11 @@ function save(dataDir: string, url: string, body: Json): StoredTokens {
     ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
     expiresAt: Date.now() + (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000,
   };
-  const file = tokensFile(dataDir);
   writePrivateFile(file, `${JSON.stringify(tokens)}\n`);
   return tokens;
 }
 
-export function readTokens(dataDir: string): StoredTokens | undefined {
-  const file = tokensFile(dataDir);
+export function readTokens(file: string): StoredTokens | undefined {
   if (!existsSync(file)) return undefined;
   const parsed: unknown = JSON.parse(readPrivateFile(file, 'credentials_exposed'));
   if (!Value.Check(TokensSchema, parsed))

@@ -6,7 +6,8 @@ import { CaregiverSession } from '../caregiver/session.js';
 import { renderVersion } from '../caregiver/render.js';
 import { readDemoCredentials } from './credentials.js';
 import { demoCode } from './demo-code.js';
-import { accessToken, login, readTokens } from './login.js';
+import { demoSignIn } from './demo-sign-in.js';
+import { accessToken, login, readTokens, tokensFile } from './login.js';
 
 const USAGE = `Usage: tutela watch [--as <user>] [options]
        tutela login [--url <url>] [--ca <file>] [--data-dir <dir>]
@@ -20,17 +21,18 @@ and keeps the tokens in <data dir>/clients/cli/tokens.json (0600).
 
 watch subscribes to the signed-in person's patients and prints every new
 version they may see, decrypted here with a key released to this device.
-It uses the tokens of tutela login (refreshed as needed), or with --as an
-interim API token (while the platform's auth.apiTokens is on).
+It uses the tokens of tutela login (refreshed as needed), or with --as signs
+that demo person in through the platform's provider, from the demo sign-in
+sheet npm start wrote (their tokens are then kept for the next run).
 
 Options:
-  --as <user>        who you are, by interim API token (a demo user: see what npm start printed)
+  --as <user>        sign in as this demo person (see what npm start printed)
   --patient <pt>     only this patient
   --alerts           only alerts (medium and high criticality)
   --data-dir <dir>   the platform's data directory (default ./.tutela, or TUTELA_DATA_DIR)
   --url <url>        the platform (default: from the demo credentials)
   --ca <file>        CA certificate to trust (default: the platform's local CA)
-  --token <token>    API token (default: TUTELA_TOKEN, or the demo credentials)
+  --token <token>    an access token of the platform's provider (default: TUTELA_TOKEN)
   --once             print the latest version of each patient and exit`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dataDir = resolve(values['data-dir'] ?? process.env.TUTELA_DATA_DIR ?? './.tutela');
-  const session = watchSession(values, dataDir);
+  const session = await watchSession(values, dataDir);
   if (typeof session === 'string') {
     console.error(session);
     return 2;
@@ -100,40 +102,49 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * The session of `tutela watch`: with --as, the interim API token of that
- * user; otherwise the tokens `tutela login` kept, refreshed (and rotated)
- * when they near expiry. A string says why there is none.
+ * The session of `tutela watch`, always with the provider's tokens: with
+ * --token (or TUTELA_TOKEN) that access token; with --as, the demo person
+ * signed in from the demo sign-in sheet (./demo-sign-in.ts); otherwise the
+ * tokens `tutela login` kept. Stored tokens are refreshed (and rotated) when
+ * they near expiry. A string says why there is no session.
  */
-function watchSession(
+async function watchSession(
   values: { as?: string; url?: string; ca?: string; token?: string },
   dataDir: string,
-): CaregiverSession | string {
+): Promise<CaregiverSession | string> {
   const demo = readDemoCredentials(dataDir);
   const caFile = values.ca ?? demo?.caFile;
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-  const user = values.as;
-  if (user === undefined) {
-    const stored = readTokens(dataDir);
-    if (!stored) return `Not signed in: run tutela login (or pass --as <user>).\n\n${USAGE}`;
+  const given = values.token ?? process.env.TUTELA_TOKEN;
+  if (given !== undefined || values.as !== undefined) {
+    const url = values.url ?? demo?.url;
+    if (!url)
+      return `No platform to watch: pass --url, or run this where npm start keeps its data (${dataDir}).`;
+    if (given !== undefined)
+      return new CaregiverSession({
+        baseUrl: url,
+        token: given,
+        ca,
+        stateDir: join(dataDir, 'clients', subjectOf(given)),
+      });
+    const user = values.as!;
+    const file = await demoSignIn({ url, dataDir, user, ca });
     return new CaregiverSession({
-      baseUrl: values.url ?? stored.url,
-      token: () => accessToken(dataDir, ca),
+      baseUrl: url,
+      token: () => accessToken(file, ca),
       ca,
-      // One state directory (device key) per person: the subject of the stored token.
-      stateDir: join(dataDir, 'clients', subjectOf(stored.accessToken)),
+      stateDir: join(dataDir, 'clients', user),
     });
   }
-  const token = values.token ?? process.env.TUTELA_TOKEN ?? demo?.users[user]?.token;
-  const url = values.url ?? demo?.url;
-  if (!token || !url)
-    return demo
-      ? `No demo user "${user}". Known: ${Object.keys(demo.users).join(', ')}.`
-      : `No credentials: pass --url and --token (or TUTELA_TOKEN), or run this where npm start keeps its data (${dataDir}).`;
+  const file = tokensFile(dataDir);
+  const stored = readTokens(file);
+  if (!stored) return `Not signed in: run tutela login (or pass --as <user>).\n\n${USAGE}`;
   return new CaregiverSession({
-    baseUrl: url,
-    token,
+    baseUrl: values.url ?? stored.url,
+    token: () => accessToken(file, ca),
     ca,
-    stateDir: join(dataDir, 'clients', user),
+    // One state directory (device key) per person: the subject of the stored token.
+    stateDir: join(dataDir, 'clients', subjectOf(stored.accessToken)),
   });
 }
 
@@ -165,7 +176,7 @@ async function runLogin(values: { url?: string; ca?: string; 'data-dir'?: string
   const caFile = values.ca ?? demo?.caFile;
   await login({
     url,
-    dataDir,
+    file: tokensFile(dataDir),
     ca: caFile ? readFileSync(caFile, 'utf8') : undefined,
     prompt: (p) =>
       console.log(

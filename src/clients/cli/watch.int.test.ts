@@ -5,33 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
-import { Browser, formAction, hiddenInput } from '../../auth-server/testing.js';
 import { generateKeyPair } from '../../crypto/hpke.js';
 import { CaregiverSession } from '../caregiver/session.js';
+import { approveDevice } from './demo-sign-in.js';
 import { accessToken, login, readTokens, tokensFile } from './login.js';
 
 const PASSWORD = 'amber falcon tessellate 42';
 const PT = 'pt-w';
 const run = promisify(execFile);
-
-/** The person at the web page: enters the code, confirms, signs in (as login.int.test.ts). */
-async function approve(url: string, verificationUri: string, userCode: string) {
-  const b = new Browser(url);
-  const entry = await b.request('GET', verificationUri);
-  const confirm = await b.request('POST', formAction(entry.text), {
-    xsrf: hiddenInput(entry.text, 'xsrf'),
-    user_code: userCode,
-  });
-  let r = await b.request('POST', formAction(confirm.text), {
-    xsrf: hiddenInput(confirm.text, 'xsrf'),
-    user_code: hiddenInput(confirm.text, 'user_code'),
-    confirm: 'yes',
-  });
-  r = await b.follow(r.location!);
-  r = await b.request('POST', formAction(r.text), { login: 'fam-w', password: PASSWORD });
-  r = await b.follow(r.location!);
-  if (!r.text.includes('Device signed in')) throw new Error('device sign-in not confirmed');
-}
 
 /**
  * `tutela watch` with the tokens of `tutela login` against a platform whose
@@ -64,9 +45,12 @@ describe('tutela watch with the login tokens (the CSE requires tokens)', () => {
     let approval: Promise<void> | undefined;
     await login({
       url: platform.url,
-      dataDir,
+      file: tokensFile(dataDir),
       prompt: (p) => {
-        approval = approve(platform.url, p.verificationUri, p.userCode);
+        approval = approveDevice(platform.url, p.verificationUri, p.userCode, {
+          login: 'fam-w',
+          password: PASSWORD,
+        });
       },
       sleep: async () => {
         await approval;
@@ -79,7 +63,7 @@ describe('tutela watch with the login tokens (the CSE requires tokens)', () => {
   });
 
   it('signs in with the stored tokens, refreshing an expired one, without --as', async () => {
-    const before = readTokens(dataDir)!;
+    const before = readTokens(tokensFile(dataDir))!;
     // The access token has expired: watch refreshes it (the refresh token rotates on disk).
     writeFileSync(tokensFile(dataDir), JSON.stringify({ ...before, expiresAt: 0 }), {
       mode: 0o600,
@@ -91,7 +75,7 @@ describe('tutela watch with the login tokens (the CSE requires tokens)', () => {
     );
     expect(stdout).toContain(`Signed in as fam-w (family`);
     expect(stdout).toContain(`Patients: ${PT}.`);
-    const after = readTokens(dataDir)!;
+    const after = readTokens(tokensFile(dataDir))!;
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.accessToken).not.toBe(before.accessToken);
     // Its device key lives under the person's own state directory.
@@ -103,7 +87,7 @@ describe('tutela watch with the login tokens (the CSE requires tokens)', () => {
   it('opens the notification channel with the token, which the CSE checks', async () => {
     const session = new CaregiverSession({
       baseUrl: platform.url,
-      token: () => accessToken(dataDir),
+      token: () => accessToken(tokensFile(dataDir)),
       stateDir: join(dataDir, 'clients', 'fam-w'),
     });
     try {

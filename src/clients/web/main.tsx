@@ -11,7 +11,7 @@ import { CALLBACK_PATH, oidcAvailable, oidcSettingsFor } from './session/oidc-di
 // hides the attribute's value but keeps it on the .nonce property): Mantine's <style> tags carry it.
 const nonce = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? '';
 
-/** Sign-in: the platform's OpenID provider when it runs one, and the interim API token. */
+/** Sign-in: the platform's OpenID provider when it runs one, and a pasted access token. */
 async function start(): Promise<AppAuth> {
   const token = createTokenAuth();
   if (!(await oidcAvailable(location.origin))) return anyAuth(token);

@@ -45,13 +45,17 @@ describe('bearerFrom', () => {
       headers: { authorization: `Bearer ${await sign({})}` },
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({
+    const { expiresAt, ...caller } = res.json<{ expiresAt: number }>();
+    expect(caller).toEqual({
       sub: 'nurse-1',
       role: 'nurse',
       clientId: 'tutela-web',
       scope: ['api'],
       amr: ['pwd', 'otp'],
     });
+    // Its exp (5 minutes from now, whole seconds) in epoch ms.
+    expect(expiresAt % 1000).toBe(0);
+    expect(Math.abs(expiresAt - (Date.now() + 300_000))).toBeLessThan(5_000);
   });
 
   it('answers 401 with an RFC 6750 challenge otherwise', async () => {

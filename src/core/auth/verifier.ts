@@ -17,6 +17,8 @@ export interface Caller {
   scope: string[];
   /** Authentication methods (RFC 8176), e.g. ["pwd","otp"]; absent for client credentials. */
   amr: string[] | undefined;
+  /** When the token expires (epoch ms, its `exp`): a channel it opened closes then. */
+  expiresAt: number;
 }
 
 /** Authentication methods (RFC 8176) that are a second factor: one-time code, hardware key. */
@@ -122,6 +124,7 @@ export function createAccessTokenVerifier(o: VerifierOptions): AccessTokenVerifi
         clientId,
         scope: (str(payload.scope) ?? '').split(' ').filter(Boolean),
         amr,
+        expiresAt: Number(payload.exp) * 1000,
       },
       exp: Number(payload.exp),
     };

@@ -1,4 +1,5 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { INTERVAL_MINUTES, PUMP_RATE_ML_H } from '../../protocol/command.js';
 import { EPISODE_KINDS } from './episodes.js';
 import { MAX_OXYGEN_FLOW_LPM } from './physiology.js';
 
@@ -20,6 +21,8 @@ export const UNITS = {
   bloodPressure: 'mm[Hg]',
   oxygenFlow: 'L/min',
   battery: '%',
+  infusionRate: 'mL/h',
+  interval: 'min',
 } as const;
 
 /** The patient's devices, and the Thing that steers the simulation itself. */
@@ -29,6 +32,7 @@ export const DEVICE_NAMES = [
   'bp-monitor',
   'respiration',
   'consciousness',
+  'infusion-pump',
 ] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
 export const SIMULATOR = 'simulator';
@@ -165,3 +169,42 @@ export const EpisodeValue = Type.Object({
   recoveryStartsAt: Type.Optional(time('When recovery starts (wall clock)')),
 });
 export const EpisodesValue = Type.Array(EpisodeValue);
+
+/** Every how many minutes a sensor measures (issue 5 item 5: the changeInterval command). */
+export const IntervalValue = Type.Object(
+  {
+    minutes: Type.Integer({
+      title: 'Measurement interval',
+      unit: UNITS.interval,
+      minimum: INTERVAL_MINUTES.min,
+      maximum: INTERVAL_MINUTES.max,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Interval = Static<typeof IntervalValue>;
+
+/** The infusion pump's rate and since when it runs at it (the changeDose command sets it). */
+export const RateValue = Type.Object({
+  value: Type.Number({
+    title: 'Infusion rate',
+    unit: UNITS.infusionRate,
+    minimum: PUMP_RATE_ML_H.min,
+    maximum: PUMP_RATE_ML_H.max,
+  }),
+  since: time('When the pump was set to this rate (wall clock)'),
+});
+export type Rate = Static<typeof RateValue>;
+
+/** Strict and bounded: the pump refuses a rate it cannot deliver (400) rather than clamp it. */
+export const SetRateInput = Type.Object(
+  {
+    rate: Type.Number({
+      title: 'Infusion rate',
+      unit: UNITS.infusionRate,
+      minimum: PUMP_RATE_ML_H.min,
+      maximum: PUMP_RATE_ML_H.max,
+    }),
+  },
+  { additionalProperties: false },
+);

@@ -5,9 +5,12 @@ import {
   EndEpisodeInput,
   EpisodeValue,
   EpisodesValue,
+  IntervalValue,
   OxygenValue,
   PulseValue,
+  RateValue,
   RespiratoryRateValue,
+  SetRateInput,
   SIMULATOR,
   Spo2Value,
   StartEpisodeInput,
@@ -72,6 +75,36 @@ const status = (device: DeviceName): PropertySpec => ({
   read: (p) => p.status(device),
 });
 
+/**
+ * What every scheduled sensor offers for remote commands (issue 5 item 5):
+ * its measurement interval (a property, and the setInterval action that
+ * changeInterval invokes) and spotCheck, one measurement now.
+ */
+const interval = (device: DeviceName): PropertySpec => ({
+  title: 'Measurement interval',
+  description: 'Minutes between two scheduled measurements (simulated time)',
+  schema: IntervalValue,
+  read: (p) => p.interval(device),
+});
+const setIntervalAction = (device: DeviceName): ActionSpec =>
+  action({
+    title: 'Set measurement interval',
+    description: 'Changes how often the device measures',
+    input: IntervalValue,
+    output: IntervalValue,
+    safe: false,
+    idempotent: true,
+    invoke: (p, i) => p.setInterval(device, i.minutes),
+  });
+const spotCheck = (output: TSchema, measure: (p: SimulatedPatient) => unknown): ActionSpec => ({
+  title: 'Spot check',
+  description: 'Takes one measurement now and returns it',
+  output,
+  safe: false,
+  idempotent: false,
+  invoke: (p) => measure(p),
+});
+
 const MINUTE_MS = 60_000;
 
 export const THINGS: readonly ThingSpec[] = [
@@ -89,8 +122,14 @@ export const THINGS: readonly ThingSpec[] = [
         write: (p, v) => p.physiology.setOxygen(v as Static<typeof OxygenValue>),
       },
       status: status('oximeter'),
+      measurementInterval: interval('oximeter'),
     },
     actions: {
+      setInterval: setIntervalAction('oximeter'),
+      spotCheck: spotCheck(Type.Object({ spo2: Spo2Value, pulse: PulseValue }), (p) => ({
+        spo2: p.spo2(),
+        pulse: p.pulse(),
+      })),
       setOxygen: action({
         title: 'Set oxygen',
         description: 'Turns supplemental oxygen on or off and sets the flow',
@@ -109,8 +148,12 @@ export const THINGS: readonly ThingSpec[] = [
     properties: {
       temperature: { title: 'Temperature', schema: TemperatureValue, read: (p) => p.temperature() },
       status: status('thermometer'),
+      measurementInterval: interval('thermometer'),
     },
-    actions: {},
+    actions: {
+      setInterval: setIntervalAction('thermometer'),
+      spotCheck: spotCheck(TemperatureValue, (p) => p.temperature()),
+    },
   },
   {
     name: 'bp-monitor',
@@ -124,8 +167,11 @@ export const THINGS: readonly ThingSpec[] = [
         read: (p) => p.bloodPressure(),
       },
       status: status('bp-monitor'),
+      measurementInterval: interval('bp-monitor'),
     },
     actions: {
+      setInterval: setIntervalAction('bp-monitor'),
+      spotCheck: spotCheck(BloodPressureValue, (p) => p.measureBloodPressure()),
       measureNow: {
         title: 'Measure now',
         description: 'Inflates the cuff and returns the new measurement',
@@ -147,8 +193,12 @@ export const THINGS: readonly ThingSpec[] = [
         read: (p) => p.respiratoryRate(),
       },
       status: status('respiration'),
+      measurementInterval: interval('respiration'),
     },
-    actions: {},
+    actions: {
+      setInterval: setIntervalAction('respiration'),
+      spotCheck: spotCheck(RespiratoryRateValue, (p) => p.respiratoryRate()),
+    },
   },
   {
     name: 'consciousness',
@@ -164,6 +214,27 @@ export const THINGS: readonly ThingSpec[] = [
       status: status('consciousness'),
     },
     actions: {},
+  },
+  {
+    name: 'infusion-pump',
+    title: 'Infusion pump',
+    description:
+      'Volumetric infusion pump; its rate changes only by a confirmed dose change (four eyes)',
+    properties: {
+      rate: { title: 'Infusion rate', schema: RateValue, read: (p) => p.rate() },
+      status: status('infusion-pump'),
+    },
+    actions: {
+      setRate: action({
+        title: 'Set infusion rate',
+        description: 'Sets the infusion rate; refuses a rate outside what the pump can deliver',
+        input: SetRateInput,
+        output: RateValue,
+        safe: false,
+        idempotent: true,
+        invoke: (p, i) => p.setRate(i.rate),
+      }),
+    },
   },
   {
     name: SIMULATOR,

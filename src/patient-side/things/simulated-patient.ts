@@ -5,7 +5,9 @@ import type {
   BloodPressure,
   DeviceName,
   DeviceState,
+  Interval,
   Measurement,
+  Rate,
 } from './device-schemas.js';
 import { Physiology, type PhysiologyOptions } from './physiology.js';
 
@@ -24,7 +26,10 @@ const DRAIN_MS: Record<DeviceName, number> = {
   'bp-monitor': 48 * HOUR_MS,
   respiration: 30 * HOUR_MS,
   consciousness: 16 * HOUR_MS,
+  'infusion-pump': 24 * HOUR_MS,
 };
+/** Minutes between measurements of each sensor until a changeInterval command says otherwise. */
+const DEFAULT_INTERVAL_MINUTES = 15;
 const LOW_BATTERY_PERCENT = 15;
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(x)));
@@ -36,7 +41,11 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, M
 export class SimulatedPatient {
   readonly physiology: Physiology;
   readonly faults: DeviceFaults;
-  private readonly bpIntervalMs: number;
+  private bpIntervalMs: number;
+  /** Measurement intervals set by changeInterval (the bp-monitor's drives its cuff schedule). */
+  private readonly intervals = new Map<DeviceName, number>();
+  /** The infusion pump: stopped until a confirmed dose change sets a rate. */
+  private infusion: { rate: number; since: number };
   private manualBp: { sim: number; value: BloodPressure } | undefined;
   /** The last ACVPU assessment, and the simulated state it was made in. */
   private assessed: { value: Acvpu; state: Acvpu; at: number };
@@ -48,6 +57,7 @@ export class SimulatedPatient {
     this.bpIntervalMs = opts.bpIntervalMs ?? 30 * 60_000;
     const state = p.truth(p.epoch).acvpu;
     this.assessed = { value: state, state, at: p.epoch };
+    this.infusion = { rate: 0, since: p.wallTimeOf(p.epoch) };
   }
 
   get patient(): string {
@@ -139,6 +149,32 @@ export class SimulatedPatient {
     const state = this.physiology.truth(t).acvpu;
     this.assessed = { value, state, at: this.physiology.wallTimeOf(t) };
     return this.consciousness();
+  }
+
+  /** Every how many minutes `device` measures. */
+  interval(device: DeviceName): Interval {
+    if (device === 'bp-monitor')
+      return { minutes: Math.max(1, Math.round(this.bpIntervalMs / 60_000)) };
+    return { minutes: this.intervals.get(device) ?? DEFAULT_INTERVAL_MINUTES };
+  }
+
+  /** The changeInterval command; the schema bounded `minutes` already. */
+  setInterval(device: DeviceName, minutes: number): Interval {
+    if (device === 'bp-monitor') this.bpIntervalMs = minutes * 60_000;
+    else this.intervals.set(device, minutes);
+    return this.interval(device);
+  }
+
+  /** The infusion pump's current rate. */
+  rate(): Rate {
+    return { value: this.infusion.rate, since: new Date(this.infusion.since).toISOString() };
+  }
+
+  /** The setRate action (a confirmed changeDose); the schema bounded `rate` already. */
+  setRate(rate: number): Rate {
+    const p = this.physiology;
+    this.infusion = { rate, since: p.wallTimeOf(p.simNow()) };
+    return this.rate();
   }
 
   status(device: DeviceName): DeviceState {

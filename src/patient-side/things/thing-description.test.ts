@@ -128,4 +128,41 @@ describe('Thing Descriptions', () => {
       },
     });
   });
+
+  it('describe the infusion pump: rate in mL/h, a bounded setRate, bearer security, never nosec', () => {
+    const pump = byName('infusion-pump');
+    expect(validate(pump)).toBe(true);
+    expect(pump.id).toBe('urn:tutela:thing:pt-1:infusion-pump');
+    expect(pump.security).toEqual(['bearer_sc']);
+    expect(JSON.stringify(pump)).not.toContain('nosec');
+    expect(pump.properties.rate).toMatchObject({
+      readOnly: true,
+      properties: { value: { type: 'number', unit: 'mL/h', minimum: 0, maximum: 500 } },
+    });
+    expect(pump.actions.setRate).toMatchObject({
+      input: {
+        type: 'object',
+        required: ['rate'],
+        properties: { rate: { type: 'number', unit: 'mL/h', minimum: 0, maximum: 500 } },
+      },
+      safe: false,
+      idempotent: true,
+      forms: [{ href: 'actions/setRate', op: ['invokeaction'] }],
+    });
+  });
+
+  it('give every scheduled sensor setInterval and spotCheck actions', () => {
+    for (const name of ['oximeter', 'thermometer', 'bp-monitor', 'respiration']) {
+      const td = byName(name);
+      expect(td.actions.setInterval, name).toMatchObject({
+        input: {
+          properties: { minutes: { type: 'integer', unit: 'min', minimum: 1, maximum: 240 } },
+        },
+        forms: [{ href: 'actions/setInterval', op: ['invokeaction'] }],
+      });
+      expect(td.actions.spotCheck, name).toMatchObject({ safe: false, output: { type: 'object' } });
+      expect(td.actions.spotCheck, name).not.toHaveProperty('input');
+      expect(td.properties.measurementInterval, name).toMatchObject({ readOnly: true });
+    }
+  });
 });

@@ -82,6 +82,7 @@ describe('Thing server and TD-driven consumer', () => {
     expect([...things.keys()].sort()).toEqual([
       'bp-monitor',
       'consciousness',
+      'infusion-pump',
       'oximeter',
       'respiration',
       'simulator',
@@ -123,7 +124,7 @@ describe('Thing server and TD-driven consumer', () => {
       device: 'oximeter',
       at: new Date(now).toISOString(),
     });
-    expect(readings.filter((r) => r.metric === 'deviceStatus')).toHaveLength(5);
+    expect(readings.filter((r) => r.metric === 'deviceStatus')).toHaveLength(6);
   });
 
   it('observes a property over SSE: one event per new value, and unobserves cleanly', async () => {
@@ -215,6 +216,33 @@ describe('Thing server and TD-driven consumer', () => {
     await ghost.body.dump();
     await expect(failure(foreign.observeProperty('spo2'))).resolves.toMatchObject({
       httpStatus: 403,
+    });
+  });
+
+  it('takes remote commands through the TD: interval, spot check, and a bounded pump rate', async () => {
+    const pump = things.get('infusion-pump')!;
+    expect(await pump.readProperty('rate')).toMatchObject({ value: 0 });
+    expect(await pump.invokeAction('setRate', { rate: 42.5 })).toMatchObject({ value: 42.5 });
+    expect(await pump.readProperty('rate')).toMatchObject({ value: 42.5 });
+    for (const bad of [{ rate: 501 }, { rate: -1 }, { rate: '40' }, { rate: 40, bolus: 5 }, {}]) {
+      const err = await failure(pump.invokeAction('setRate', bad));
+      expect(err.status, JSON.stringify(bad)).toBe(400);
+    }
+    // Refused means unchanged.
+    expect(await pump.readProperty('rate')).toMatchObject({ value: 42.5 });
+
+    const th = things.get('thermometer')!;
+    expect(await th.readProperty('measurementInterval')).toEqual({ minutes: 15 });
+    expect(await th.invokeAction('setInterval', { minutes: 5 })).toEqual({ minutes: 5 });
+    expect(await th.readProperty('measurementInterval')).toEqual({ minutes: 5 });
+    expect((await failure(th.invokeAction('setInterval', { minutes: 0 }))).status).toBe(400);
+    expect(await th.invokeAction('spotCheck')).toMatchObject({ value: expect.any(Number) });
+    const bp = things.get('bp-monitor')!;
+    await bp.invokeAction('setInterval', { minutes: 60 });
+    expect(await bp.readProperty('measurementInterval')).toEqual({ minutes: 60 });
+    expect(await things.get('oximeter')!.invokeAction('spotCheck')).toMatchObject({
+      spo2: { value: expect.any(Number) },
+      pulse: { value: expect.any(Number) },
     });
   });
 

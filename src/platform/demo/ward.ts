@@ -8,16 +8,13 @@ import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
 import type { AppServer } from '../../app-server/app-server.js';
 import type { Role } from '../../app-server/directory/roles.js';
 import { gatewayAe, patientPaths } from '../../app-server/layout/patient-layout.js';
-import {
-  readDemoCredentials,
-  writeDemoCredentials,
-  type DemoCredentials,
-} from '../../clients/cli/credentials.js';
+import { writeDemoCredentials, type DemoCredentials } from '../../clients/cli/credentials.js';
 import { Gateway } from '../../patient-side/gateway/gateway.js';
 import { loadOnboarded, onboard, type Onboarded } from '../../patient-side/gateway/onboard.js';
 import type { PlatformDevices } from '../devices.js';
 import { Spool } from '../../patient-side/gateway/spool.js';
 import { observeChanges } from '../../patient-side/gateway/observe.js';
+import { CommandRunner } from '../../patient-side/gateway/commands.js';
 import {
   collectReadings,
   deviceOf,
@@ -39,6 +36,8 @@ export const DEMO_PEOPLE: ReadonlyArray<{ id: string; role: Role }> = [
 ];
 
 const MINUTE = 60_000;
+/** How often each demo gateway asks the CSE for remote commands. */
+const COMMAND_POLL_MS = 3_000;
 
 /** The demo patient's own user: `pt-0001` signs in as `patient-0001` and is a participant of their episode. */
 export const patientUser = (pt: string) => `patient-${pt.slice(3)}`;
@@ -163,6 +162,24 @@ export async function startDemoWard(o: WardOptions): Promise<DemoWard> {
       });
       gateway.start();
       gateways.push(gateway);
+      // Remote commands (issue 5 item 5): the gateway polls for commands sealed to it.
+      const paths = patientPaths(config.cse.rn, s.pt);
+      const runner = new CommandRunner({
+        patient: s.pt,
+        deviceId: dev,
+        deviceKey,
+        appKey: { kid: appServer.appKey.kid, publicKey: appServer.appKey.pair.publicKey },
+        cse,
+        commands: paths.commands,
+        acks: paths.acks,
+        things: () => devices,
+        dir,
+        pollMs: COMMAND_POLL_MS,
+        log,
+        onSpotCheck: () => void gateway.tick(),
+      });
+      runner.start();
+      closers.unshift(() => runner.stop());
       // A carer's consciousness entry goes out at once: new confusion alone scores 3.
       const entry = devices.find((t) => deviceOf(t) === 'consciousness');
       if (entry) {
@@ -243,28 +260,21 @@ async function demoGateway(
 }
 
 /**
- * The demo people and each patient's own user, made (with new tokens) the
- * first time; their tokens are kept in the credentials file.
+ * The demo people and each patient's own user, made the first time. They
+ * sign in through the OpenID provider (their accounts are the provider's
+ * demo sheet); the credentials file keeps where the platform is and who is
+ * who, for `npx tutela watch --as`, and no token.
  */
 async function ensurePeople(o: WardOptions, pts: string[]): Promise<DemoCredentials['users']> {
   const { config, appServer } = o;
-  const saved = readDemoCredentials(config.dataDir);
   const users: DemoCredentials['users'] = {};
   const everyone: Array<{ id: string; role: Role }> = [
     ...pts.map((pt) => ({ id: patientUser(pt), role: 'patient' as const })),
     ...DEMO_PEOPLE,
   ];
   for (const p of everyone) {
-    const known = saved?.users[p.id];
-    const exists = await appServer.directory.user(p.id);
-    if (known && exists) users[p.id] = known;
-    else
-      users[p.id] = {
-        role: p.role,
-        token: exists
-          ? await appServer.directory.newToken(p.id)
-          : await appServer.directory.addUser(p.id, p.role),
-      };
+    if (!(await appServer.directory.user(p.id))) await appServer.directory.addUser(p.id, p.role);
+    users[p.id] = { role: p.role };
   }
   writeDemoCredentials(config.dataDir, {
     url: o.platformUrl,

@@ -20,6 +20,7 @@ export { WS_PATH, WS_PROTOCOL } from './notify/ws-hub.js';
 export type {
   AuthenticateOriginator,
   ClientCertificate,
+  OriginatorAdmitted,
   OriginatorCheck,
   OriginatorRefusal,
 } from './access/originator-auth.js';
@@ -97,8 +98,8 @@ export class Cse {
     const hub = this.ctx.notifier.hub;
     const hook = this.ctx.authenticateOriginator;
     if (!hook) return hub.handleUpgrade(req, socket, head);
-    return authenticateUpgrade(hook, req, socket, this.ctx.log, () =>
-      hub.handleUpgrade(req, socket, head),
+    return authenticateUpgrade(hook, req, socket, this.ctx.log, (until) =>
+      hub.handleUpgrade(req, socket, head, until),
     );
   }
 

@@ -8,6 +8,7 @@ import { PatientsPage } from '../pages/PatientsPage.js';
 import { SignInPage } from '../pages/SignInPage.js';
 import { NoticesPage } from '../pages/NoticesPage.js';
 import { EmergencyPage } from '../pages/EmergencyPage.js';
+import { SecurityPage } from '../pages/SecurityPage.js';
 import { NoticesLink } from '../emergency/NoticesLink.js';
 import { ErrorState, Loading } from '../components/status.js';
 import { Link, href, useRoute } from './router.js';
@@ -39,6 +40,7 @@ export function App(props: { auth: AppAuth }) {
             {user ? (
               <Group gap="sm">
                 <NoticesLink key={user.id} auth={auth} />
+                <Link to={href.security()}>Your sign-in</Link>
                 <Text size="sm" data-testid="signed-in-as">
                   {user.id} · {user.role}
                   {user.al ? ` (level ${user.al})` : ''}
@@ -90,6 +92,8 @@ function Pages() {
       return <NoticesPage />;
     case 'emergency':
       return <EmergencyPage />;
+    case 'security':
+      return <SecurityPage />;
     default:
       return <ErrorState title="Page not found" message="There is no such page in Tutela." />;
   }

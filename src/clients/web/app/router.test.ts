@@ -7,6 +7,7 @@ describe('the web app routes', () => {
     expect(parse('/web')).toEqual({ page: 'patients' });
     expect(parse(href.notices())).toEqual({ page: 'notices' });
     expect(parse(href.emergency())).toEqual({ page: 'emergency' });
+    expect(parse(href.security())).toEqual({ page: 'security' });
     for (const pt of ['pt-0001', 'a b/c', 'é']) {
       expect(parse(href.patient(pt))).toEqual({ page: 'patient', pt });
       expect(parse(href.episode(pt))).toEqual({ page: 'episode', pt });

@@ -15,6 +15,7 @@ export type Route =
   | { page: 'devices'; pt: string }
   | { page: 'notices' }
   | { page: 'emergency' }
+  | { page: 'security' }
   | { page: 'not-found' };
 
 export function parse(pathname: string): Route {
@@ -22,6 +23,7 @@ export function parse(pathname: string): Route {
   if (rest === '' || rest === '/') return { page: 'patients' };
   if (/^\/notices\/?$/.test(rest)) return { page: 'notices' };
   if (/^\/emergency\/?$/.test(rest)) return { page: 'emergency' };
+  if (/^\/security\/?$/.test(rest)) return { page: 'security' };
   const m = /^\/patients\/([^/]+)(?:\/(episode|devices))?\/?$/.exec(rest);
   if (!m) return { page: 'not-found' };
   let pt: string;
@@ -44,6 +46,7 @@ export const href = {
   devices: (pt: string) => `${BASE}/patients/${encodeURIComponent(pt)}/devices`,
   notices: () => `${BASE}/notices`,
   emergency: () => `${BASE}/emergency`,
+  security: () => `${BASE}/security`,
 };
 
 const listeners = new Set<() => void>();

@@ -4,9 +4,9 @@ import { ApiError, describeError } from '../session/api.js';
 import type { AppAuth } from '../session/any-auth.js';
 
 /**
- * Interim sign-in: the person's API token from the demo credentials file
- * (.tutela/demo/credentials.json). Replaced by OpenID Connect (authorization
- * code + PKCE) behind the same Auth interface.
+ * Sign-in: through the platform's OpenID provider (authorization code +
+ * PKCE), or, for developers and tools, by pasting an access token the
+ * provider issued (a JWT). Both end behind the same Auth interface.
  */
 export function SignInPage(props: { auth: AppAuth }) {
   const [token, setToken] = useState('');
@@ -61,13 +61,13 @@ export function SignInPage(props: { auth: AppAuth }) {
                 Sign in with your Tutela account
               </Button>
               <Text size="sm" c="gray.7">
-                Or, on the demo platform, with an access token:
+                Or, for developers, with an access token:
               </Text>
             </>
           ) : null}
           <Text size="sm">
-            Paste your access token. On the demo platform each person’s token is in{' '}
-            <Code>.tutela/demo/credentials.json</Code>.
+            Paste an access token this platform’s sign-in issued (a JWT, valid for{' '}
+            <Code>5 minutes</Code>).
           </Text>
           <PasswordInput
             label="Access token"

@@ -14,7 +14,7 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export function listen(
   ae: string,
-  /** The access token (or interim API token), asked for at each (re)connection. */
+  /** The access token, asked for at each (re)connection. */
   token: () => string | undefined,
   onVersion: (v: SealedVersion) => void,
   onStatus: (s: LiveStatus) => void,

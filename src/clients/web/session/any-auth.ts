@@ -2,7 +2,7 @@ import type { Auth, SignedInUser } from './auth.js';
 
 /**
  * The app's one Auth when the platform offers two ways in: the OpenID
- * provider (when it runs) and the interim API token. Whichever holds a
+ * provider (when it runs) and a pasted access token. Whichever holds a
  * signed-in person answers; `signIn(secret)` with a token uses the token,
  * `signIn()` without one goes to the provider.
  */

@@ -2,11 +2,9 @@ import type { Confidentiality } from '../../../protocol/levels.js';
 import { createApi } from './api.js';
 
 /**
- * Sign-in, behind one interface so that the mechanism can change without
- * touching the pages: today the interim API token of the demo credentials
- * file; later OpenID Connect authorization code + PKCE (RFC 7636, e.g.
- * oidc-client-ts), where signIn() redirects to the provider and
- * accessToken() returns the (refreshed) access token.
+ * Sign-in, behind one interface so that the pages do not care how: OpenID
+ * Connect authorization code + PKCE (./oidc-auth.ts), or here an access
+ * token of the platform's provider pasted by a developer (a JWT).
  *
  * The token lives in memory and in sessionStorage only (gone when the tab
  * closes; never in localStorage or a cookie), and is dropped on any 401.
@@ -19,7 +17,7 @@ export interface SignedInUser {
 
 export interface Auth {
   readonly user: SignedInUser | undefined;
-  /** Signs in; with the interim mechanism, `secret` is the person's API token. */
+  /** Signs in; with a pasted token, `secret` is the access token. */
   signIn(secret?: string): Promise<SignedInUser>;
   signOut(reason?: string): void;
   accessToken(): string | undefined;
@@ -48,8 +46,12 @@ export function createTokenAuth(storage: Storage = sessionStorage, base = ''): A
     },
     async signIn(secret?: string) {
       const candidate = (secret ?? '').trim();
-      if (!/^[A-Za-z0-9_-]{16,256}$/.test(candidate))
-        throw new Error('That is not an access token: paste the token from the credentials file.');
+      // An access token of the platform's provider: a JWT (RFC 9068), three base64url parts.
+      if (
+        !/^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$/.test(candidate) ||
+        candidate.length > 8192
+      )
+        throw new Error('That is not an access token: paste an access token of this platform.');
       const me = await createApi({ base, token: () => candidate })<SignedInUser>('GET', '/app/me');
       token = candidate;
       user = { id: me.id, role: me.role, al: me.al ?? null };

@@ -11,7 +11,7 @@ import type { OidcSettings } from './oidc-discovery.js';
  * it for a short-lived access token, renewed with the rotating refresh
  * token (scope offline_access). Tokens and the transaction state live in
  * sessionStorage only. Who the person is, with their role and AL, comes
- * from GET /app/me, as with the interim token.
+ * from GET /app/me, as with a pasted token.
  */
 export interface OidcAuth extends Auth {
   /** On /web/callback: finishes the sign-in (code for tokens) and leaves the callback URL. */

@@ -49,16 +49,35 @@ export type OriginatorRefusal =
     };
 
 /**
+ * An originator admitted until a given time (epoch ms): the expiry of the
+ * token it showed. A request needs nothing more; the notification channel
+ * it opens is closed then, and the client reconnects with a fresh token.
+ */
+export interface OriginatorAdmitted {
+  until: number;
+}
+
+/**
  * Authenticates the originator of each request (TS-0003 §7: the CSE must
  * know a request comes from the originator it names before ACPs apply).
- * Answers undefined to let the request go on, or why it is refused. The
+ * Answers undefined (or until when, OriginatorAdmitted) to let the request
+ * go on, or why it is refused. The
  * platform provides it (device certificates for gateways, the provider's
  * access tokens for the rest: src/platform/cse-auth.ts); without one,
  * X-M2M-Origin is taken as given.
  */
 export type AuthenticateOriginator = (
   check: OriginatorCheck,
-) => Promise<OriginatorRefusal | undefined>;
+) => Promise<OriginatorRefusal | OriginatorAdmitted | undefined>;
+
+/** The refusal in a hook's answer, if it is one. */
+export function refusalOf(
+  answer: OriginatorRefusal | OriginatorAdmitted | undefined,
+): OriginatorRefusal | undefined {
+  return answer !== undefined && typeof answer === 'object' && 'until' in answer
+    ? undefined
+    : answer;
+}
 
 export { WS_BEARER_PREFIX };
 
@@ -97,7 +116,7 @@ export async function authenticateOriginator(
   check: OriginatorCheck,
 ): Promise<void> {
   if (!hook) return;
-  const refusal = await hook(check);
+  const refusal = refusalOf(await hook(check));
   if (refusal === undefined) return;
   const who = check.originator === '' ? 'an empty originator' : `originator ${check.originator}`;
   if (typeof refusal === 'string')

@@ -7,6 +7,7 @@ import { Operation } from '../model/types.js';
 import { WS_PATH } from '../notify/ws-hub.js';
 import {
   clientCertificate,
+  refusalOf,
   websocketToken,
   type AuthenticateOriginator,
 } from './originator-auth.js';
@@ -18,15 +19,15 @@ import {
  * header on an upgrade; a query parameter, RFC 6750 §2.3, would land in
  * access logs: §5.3 advises against it). Refused: HTTP 401 with
  * `WWW-Authenticate: Bearer` (RFC 6750 §3) before any upgrade. Admitted:
- * `admit` runs the hub's own checks (AE registered). Returns false for
- * other paths.
+ * `admit` runs the hub's own checks (AE registered), told until when the
+ * token holds. Returns false for other paths.
  */
 export function authenticateUpgrade(
   hook: AuthenticateOriginator,
   req: IncomingMessage,
   socket: Duplex,
   log: Logger,
-  admit: () => boolean,
+  admit: (until: number | undefined) => boolean,
 ): boolean {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname !== WS_PATH) return false;
@@ -43,9 +44,10 @@ export function authenticateUpgrade(
     token: websocketToken(req.headers),
     ip: req.socket.remoteAddress ?? '',
   }).then(
-    (refusal) => {
+    (answer) => {
+      const refusal = refusalOf(answer);
       if (refusal === undefined) {
-        admit();
+        admit(answer === undefined ? undefined : (answer as { until: number }).until);
         return;
       }
       refuse(typeof refusal === 'string' ? Rsc.ORIGINATOR_HAS_NO_PRIVILEGE : refusal.rsc);

@@ -47,8 +47,12 @@ export class WsHub {
     return (this.sockets.get(aei)?.size ?? 0) > 0;
   }
 
-  /** Handles an HTTP upgrade; returns false when the path is not the notification channel. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+  /**
+   * Handles an HTTP upgrade; returns false when the path is not the
+   * notification channel. `until` (epoch ms): when the credential the
+   * connection was opened with expires; the socket is closed then.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, until?: number): boolean {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== WS_PATH) return false;
     const aei = url.searchParams.get('ae') ?? '';
@@ -67,19 +71,36 @@ export class WsHub {
       .admit(aei)
       .then((ok) => {
         if (!ok) return refuse(403, 'Forbidden', Rsc.ORIGINATOR_HAS_NOT_REGISTERED);
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(aei, ws, since));
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(aei, ws, since, until));
       })
       .catch(() => refuse(500, 'Internal Server Error', Rsc.INTERNAL_SERVER_ERROR));
     return true;
   }
 
-  private attach(aei: string, ws: WebSocket, since: number | undefined): void {
+  private attach(
+    aei: string,
+    ws: WebSocket,
+    since: number | undefined,
+    until: number | undefined,
+  ): void {
     let set = this.sockets.get(aei);
     if (!set) this.sockets.set(aei, (set = new Set()));
     set.add(ws);
+    // A channel lives no longer than the token it was opened with (RFC 6750 §5.2: short-lived
+    // tokens bound the damage of a stolen one). 1008 policy violation (RFC 6455 §7.4.1); the
+    // client reconnects with a fresh token, and what was notified meanwhile is replayed.
+    const expiry =
+      until === undefined
+        ? undefined
+        : setTimeout(
+            () => ws.close(1008, 'the access token expired: reconnect with a fresh one'),
+            Math.max(0, until - Date.now()),
+          );
+    expiry?.unref();
     ws.on('message', (data) => this.onMessage(data.toString()));
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      clearTimeout(expiry);
       set.delete(ws);
       if (set.size === 0) this.sockets.delete(aei);
     });

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../core/db/testing.js';
+import { silentLogger } from '../../core/log.js';
+import type { M2MClient } from '../../core/m2m/index.js';
+import { generateKeyPair, sealReading, type HpkeKeyPair } from '../../crypto/hpke.js';
+import type { Reading } from '../../protocol/reading.js';
+import { AuditLog } from '../audit/audit.js';
+import { Assessor, DEFAULT_SETTINGS } from '../clinical/index.js';
+import { GatewayRegistry } from '../devices/gateways.js';
+import { Keyring } from '../keyring/index.js';
+import { defaultRuleSet } from '../privacy/rules.js';
+import { appMigrations, type AppTables } from '../store/index.js';
+import { MonitoringPipeline, type Outcome } from './pipeline.js';
+
+/**
+ * The pipeline with its assessment stage (issue 5 item 1), on a real
+ * database and keyring, with a CSE that only records what is published:
+ * a respiratory rate creeping up over three hours while NEWS2 stays low
+ * comes out as a `trend.respiratoryRate` finding, and the versions carry
+ * the combined CL.
+ */
+const PT = 'pt-9';
+const T0 = Date.parse('2026-12-03T06:00:00Z');
+const MIN = 60_000;
+
+describe('monitoring pipeline: assessment beyond NEWS2', () => {
+  let database: TestDatabase<AppTables>;
+  let pipeline: MonitoringPipeline;
+  let device: HpkeKeyPair;
+  let app: HpkeKeyPair;
+  const labels: string[][] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase<AppTables>(
+      { name: 'sqlite' },
+      {
+        zone: 'app',
+        migrations: appMigrations,
+      },
+    );
+    await database.db
+      .insertInto('patients')
+      .values({ pt: PT, spo2_scale: 1, inbox_ri: null, created_at: 0 })
+      .execute();
+    device = (await generateKeyPair()).pair;
+    app = (await generateKeyPair()).pair;
+    const gateways = new GatewayRegistry(database.db);
+    await gateways.register('gw9', PT, device.publicRaw);
+    const cse = {
+      createInstance: async (_path: string, _con: string, o: { lbl: string[] }) => {
+        labels.push(o.lbl);
+        return 'created';
+      },
+    } as unknown as M2MClient;
+    let now = T0;
+    pipeline = new MonitoringPipeline({
+      db: database.db,
+      cse,
+      cseRn: 'cse-in',
+      appKey: { kid: 'app-k', pair: app },
+      gateways,
+      keyring: await Keyring.open(database, new Uint8Array(randomBytes(32))),
+      rules: defaultRuleSet(),
+      audit: new AuditLog(database.db),
+      log: silentLogger,
+      assessor: new Assessor({ now: () => (now += MIN) }),
+      settingsOf: async () => DEFAULT_SETTINGS,
+    });
+  });
+
+  afterAll(async () => {
+    await database.cleanup();
+  });
+
+  async function tick(seq: number, rr: number): Promise<Outcome> {
+    const at = new Date(T0 + seq * 2 * MIN).toISOString();
+    const readings: Reading[] = [
+      { device: 'rr', metric: 'respiratoryRate', at, value: rr },
+      { device: 'ox', metric: 'spo2', at, value: 97 },
+      { device: 'ox', metric: 'supplementalOxygen', at, on: false, flowLpm: 0 },
+      { device: 'ox', metric: 'pulse', at, value: 74 },
+      { device: 'bp', metric: 'bloodPressure', at, systolic: 128, diastolic: 76 },
+      { device: 'th', metric: 'temperature', at, value: 36.9 },
+      { device: 'cv', metric: 'consciousness', at, value: 'A' },
+    ];
+    const batch = { v: 1, patient: PT, gateway: 'gw9', seq, at, readings };
+    const sealed = await sealReading(
+      new TextEncoder().encode(JSON.stringify(batch)),
+      { pt: PT, dev: 'gw9', seq, kid: 'app-k' },
+      app.publicKey,
+      device,
+    );
+    return pipeline.process(PT, JSON.stringify(sealed));
+  }
+
+  it('finds a slowly rising respiratory rate while NEWS2 is low, and labels the versions with it', async () => {
+    // Three hours at one tick every 2 min: 13 → 19 breaths/min, all scoring 0 on NEWS2.
+    let first: Outcome | undefined;
+    let last: Outcome | undefined;
+    for (let i = 1; i <= 90; i++) {
+      last = await tick(i, Math.round(13 + (6 * i) / 90));
+      first ??= last;
+    }
+    expect(first).toMatchObject({ status: 'published', cl: 'low', score: 0, findings: [] });
+    expect(last).toMatchObject({ status: 'published', score: 0, cl: 'low-medium' });
+    if (last?.status !== 'published') throw new Error('not published');
+    expect(last.findings).toEqual([
+      expect.objectContaining({ rule: 'trend.respiratoryRate', cl: 'low-medium' }),
+    ]);
+    expect(last.assessed).toContain('trend.respiratoryRate');
+    // The six versions of the last tick carry the combined CL, not NEWS2's.
+    expect(labels.slice(-6).every((l) => l.includes('cl:low-medium'))).toBe(true);
+    expect(labels.slice(0, 6).every((l) => l.includes('cl:low'))).toBe(true);
+  });
+});

@@ -1,0 +1,28 @@
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+import type { Api } from '../session/api.js';
+
+/** What runs the browser's WebAuthn ceremony (@simplewebauthn/browser's startRegistration). */
+export type Ceremony = (o: {
+  optionsJSON: PublicKeyCredentialCreationOptionsJSON;
+}) => Promise<RegistrationResponseJSON>;
+
+/**
+ * Registers a passkey for the signed-in person (docs/auth-server.md,
+ * "Passkeys"): the provider's options, the browser's ceremony (the
+ * authenticator makes a key pair bound to this site, user verification
+ * required), then the provider checks and keeps the public key. Clinical
+ * roles must have signed in with their second factor (403
+ * second_factor_required otherwise).
+ */
+export async function addPasskey(api: Api, ceremony: Ceremony): Promise<{ id: string }> {
+  const optionsJSON = await api<PublicKeyCredentialCreationOptionsJSON>(
+    'POST',
+    '/auth/passkeys/registration-options',
+    {},
+  );
+  const response = await ceremony({ optionsJSON });
+  return api<{ id: string }>('POST', '/auth/passkeys', response);
+}
