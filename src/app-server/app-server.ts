@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config/index.js';
 import { openDatabase, type Database } from '../core/db/index.js';
@@ -8,10 +10,12 @@ import type { Logger } from '../core/log.js';
 import { M2MClient } from '../core/m2m/index.js';
 import type { HpkeKeyPair } from '../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../crypto/key-file.js';
+import { alertLiveUpgrade } from './api/alert-live.js';
 import { appApi } from './api/app-api.js';
 import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
+import { createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
 import { AuditLog } from './audit/audit.js';
 import { Assessor, type StaleFinding } from './clinical/index.js';
 import { CommandDispatch, RemoteCommands } from './commands/index.js';
@@ -29,7 +33,7 @@ import {
   provisionPatient,
   setInboxWriters,
 } from './layout/patient-layout.js';
-import { MonitoringPipeline } from './pipeline/pipeline.js';
+import { MonitoringPipeline, type Outcome } from './pipeline/pipeline.js';
 import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { PatientSettings, SettingsStore } from './settings/index.js';
@@ -77,12 +81,19 @@ export class AppServer {
   /** Each patient's acks container (resource id → patient): its notifications are acks. */
   private readonly ackBoxes = new Map<string, string>();
   private expiry: NodeJS.Timeout | undefined;
+  /** The alert lifecycle and its live channel (alerts/, issue 5). */
+  readonly alerts: Alerts;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly alertUpgrade: ReturnType<typeof alertLiveUpgrade>;
   /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
   readonly assessor = new Assessor();
   readonly settings: SettingsStore;
   readonly contacts: Contacts;
-  /** Where stale-data findings go (the alert lifecycle, when it is wired; merge: issue 5). */
-  onStale: (found: StaleFinding[]) => Promise<void> = async () => undefined;
+  /** Where stale-data findings go: the alert lifecycle (no reading brings them; issue 5). */
+  onStale: (found: StaleFinding[]) => Promise<void> = async (found) => {
+    for (const { pt, finding } of found)
+      await this.alerts.engine.observe(pt, [finding], [finding.rule]);
+  };
   private staleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -107,6 +118,7 @@ export class AppServer {
       cseRn: opts.config.cse.rn,
       log: opts.log,
       guests: (pt) => this.emergency.readers(pt),
+      raised: (pt) => this.alerts.raisedReaders(pt),
     });
     this.emergency = new EmergencyAccess({
       db: database.db,
@@ -117,6 +129,24 @@ export class AppServer {
       patientsOf: (pt) => this.episodes.patientUsers(pt),
       isParticipant: async (pt, user) => !!(await this.episodes.participation(pt, user)),
       refresh: (pt, lost) => this.episodes.refreshAccess(pt, lost),
+      openHighAlert: (pt) => this.alerts.engine.hasOpenHigh(pt),
+      log: opts.log,
+    });
+    this.alerts = createAlerts({
+      db: database.db,
+      keyring,
+      audit,
+      log: opts.log,
+      escalationFile: opts.config.app.escalation,
+      episodes: () => this.episodes,
+      directory,
+      access,
+      // The CSE's ACPs follow a high alert once connected (before, there is nothing to refresh).
+      refreshAccess: (pt) => (this.cse ? this.episodes.refreshAccess(pt) : Promise.resolve()),
+    });
+    this.alertUpgrade = alertLiveUpgrade({
+      authenticate: opts.authenticate ?? ((token) => directory.authenticate(token)),
+      live: this.alerts.live,
       log: opts.log,
     });
     this.settings = new SettingsStore({ db: database.db, keyring, log: opts.log });
@@ -189,11 +219,19 @@ export class AppServer {
 
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
+    // Open live alert channels would keep the HTTP server from closing: they end first.
+    app.addHook('preClose', (done) => {
+      this.alerts.live.close();
+      done();
+    });
     void app.register(notifyRoute, {
-      process: (pt: string, con: unknown, rn?: string, parent?: string) =>
-        parent !== undefined && this.ackBoxes.has(parent)
-          ? this.commandDispatch.receiveAck(pt, con, rn)
-          : this.requirePipeline().process(pt, con, rn),
+      process: async (pt: string, con: unknown, rn?: string, parent?: string) => {
+        if (parent !== undefined && this.ackBoxes.has(parent))
+          return this.commandDispatch.receiveAck(pt, con, rn);
+        const outcome = await this.requirePipeline().process(pt, con, rn);
+        await this.feedAlerts(outcome);
+        return outcome;
+      },
       patientOfInbox: (ri: string) => this.inboxes.get(ri) ?? this.ackBoxes.get(ri),
       log,
     });
@@ -209,6 +247,7 @@ export class AppServer {
         audit: this.audit,
         cse: () => this.cseClient,
         cseRn: config.cse.rn,
+        alerts: this.alerts.engine,
       },
       episodes: { episodes: this.episodes },
       contacts: { contacts: this.contacts },
@@ -230,7 +269,27 @@ export class AppServer {
           log,
         }),
       },
+      alerts: { ...this.alerts, episodes: this.episodes, audit: this.audit },
     });
+  }
+
+  /**
+   * Feeds the alert engine with a published reading's findings (issue 5).
+   * findingsOfOutcome hands over the assessor's findings and the rules it
+   * evaluated. A failure here is logged: the reading is published, and the
+   * next one brings the finding again.
+   */
+  private async feedAlerts(outcome: Outcome): Promise<void> {
+    const fed = findingsOfOutcome(outcome);
+    if (!fed) return;
+    await this.alerts.engine
+      .observe(outcome.pt, fed.findings, fed.assessed)
+      .catch((err: unknown) => this.opts.log.error({ err, pt: outcome.pt }, 'alerts not updated'));
+  }
+
+  /** The live alert channel's WebSocket upgrade (/app/alerts/live); false for other paths. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    return this.alertUpgrade(req, socket, head);
   }
 
   private requirePipeline(): MonitoringPipeline {
@@ -295,6 +354,13 @@ export class AppServer {
       if (found.length > 0)
         this.onStale(found).catch((err: unknown) => log.error({ err }, 'stale data not handled'));
     }, 30_000).unref();
+    // Escalation deadlines are stored (next_escalation_at): a restart escalates what fell due.
+    const sweep = () =>
+      this.alerts.engine
+        .sweep()
+        .catch((err: unknown) => log.error({ err }, 'alert escalations not swept'));
+    await sweep();
+    this.sweeper = setInterval(() => void sweep(), 15_000).unref();
   }
 
   /** Brings a patient under monitoring: their gateway, care episode and CSE containers (idempotent). */
@@ -395,6 +461,9 @@ export class AppServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.expiry);
+      clearInterval(this.sweeper);
+      this.alerts.live.close();
+      this.alertUpgrade.close();
       clearInterval(this.staleTimer);
       await this.pipeline?.drain();
       await this.cse?.close();

@@ -175,6 +175,16 @@ describe.each(databaseTargets())('the monitoring pipeline end to end ($name)', (
     expect(received.get('dr-a')![1]!.sealed.cl).toBe('high');
     // The client can tell which subscription a version came through.
     expect(vias.has('er-e:alerts') && vias.has('dr-a:all') && !vias.has('er-e:all')).toBe(true);
+    // The published reading fed the alert lifecycle (issue 5): one open high `news2` alert.
+    await expect.poll(() => app.alerts.engine.hasOpenHigh(PT)).toBe(true);
+    const [alert] = await app.alerts.reader.list([PT]);
+    expect(alert).toMatchObject({ rule: 'news2', cl: 'high', state: 'raised' });
+    expect(await app.alerts.engine.text(alert!.id)).toMatch(/^NEWS2 \d+/);
+    // Stale data has no reading: the application server's timer hands it to the engine too.
+    await app.onStale([
+      { pt: PT, finding: { rule: 'stale-data', cl: 'medium', text: 'no reading for 10 min' } },
+    ]);
+    expect((await app.alerts.reader.list([PT])).map((a) => a.rule)).toContain('stale-data');
   });
 
   it('rejects and audits tampered, replayed, foreign and malformed readings without stopping', async () => {

@@ -27,6 +27,7 @@ export function platformAuthenticate(
     if (!caller?.role) return undefined;
     const user = await appServer.directory.user(caller.sub);
     if (!user || user.role !== caller.role) return undefined;
-    return { ...user, mfa: passedSecondFactor(caller) };
+    // expiresAt: live channels (/app/alerts/live) close when the token does.
+    return { ...user, mfa: passedSecondFactor(caller), expiresAt: caller.expiresAt };
   };
 }

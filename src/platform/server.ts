@@ -187,6 +187,7 @@ async function serve(
   });
   let appToken: ReturnType<typeof clientCredentials> | undefined;
   app.server.on('upgrade', (req, socket, head) => {
+    if (appServer?.handleUpgrade(req, socket, head)) return;
     if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
   });
 

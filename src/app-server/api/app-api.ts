@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { alertRoutes, type AlertApiOptions } from './alert-routes.js';
 import { bearerAuth, type Authenticate } from './auth.js';
 import { caregiverRoutes, type CaregiverApiOptions } from './caregiver-routes.js';
 import { commandRoutes, type CommandApiOptions } from './command-routes.js';
@@ -17,6 +18,7 @@ export interface AppApiOptions {
   settings: SettingsApiOptions;
   commands?: CommandApiOptions;
   contacts: ContactApiOptions;
+  alerts: AlertApiOptions;
 }
 
 /**
@@ -41,6 +43,12 @@ export interface AppApiOptions {
  *     GET    /app/patients/:pt/commands             command-routes.ts
  *     GET    /app/patients/:pt/commands/:id         command-routes.ts
  *     POST   /app/patients/:pt/commands/:id/confirm command-routes.ts (four eyes)
+ *     GET    /app/alerts                            alert-routes.ts
+ *     GET    /app/alerts/:id                        alert-routes.ts
+ *     POST   /app/alerts/:id/acknowledge            alert-routes.ts
+ *     POST   /app/alerts/:id/escalate               alert-routes.ts
+ *     POST   /app/alerts/:id/resolve                alert-routes.ts
+ *     GET    /app/alerts/live   (WebSocket)         alert-live.ts (an upgrade, not a route)
  *
  * Every route needs a bearer token (`authenticate` decides whose it is),
  * every input is checked strictly, every error is `{ error, message }`.
@@ -55,4 +63,5 @@ export async function appApi(app: FastifyInstance, opts: AppApiOptions): Promise
   await app.register(settingsRoutes, opts.settings);
   if (opts.commands) await app.register(commandRoutes, opts.commands);
   await app.register(contactRoutes, opts.contacts);
+  await app.register(alertRoutes, opts.alerts);
 }

@@ -26,6 +26,8 @@ export interface CaregiverApiOptions {
   /** The application server's own client of the CSE (it creates subscriptions for people). */
   cse: () => M2MClient;
   cseRn: string;
+  /** Whether a high-CL alert is open for the patient (a responder may then read R: alerts/). */
+  alerts?: { hasOpenHigh: (pt: string) => Promise<boolean> };
 }
 
 const ID = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
@@ -148,6 +150,7 @@ export async function caregiverRoutes(
       const decision = opts.access.decide(user, 'releaseKey', { kind: 'version', pt, rl }, p, {
         epoch,
         purposeOfUse: req.body.purposeOfUse,
+        openHighAlert: (await opts.alerts?.hasOpenHigh(pt)) ?? false,
         ...(grant ? { breakGlass: true } : {}),
       });
       if (!decision.allowed) {

@@ -13,6 +13,8 @@ export interface User {
   al: Confidentiality | null;
   /** This sign-in passed a second factor (set by the authentication, never stored). */
   mfa?: boolean;
+  /** When this sign-in's access token expires (ms; set by the authentication, never stored). */
+  expiresAt?: number;
 }
 
 /** How a role without AL is stored in `users.al` (NOT NULL since migration 0101). */

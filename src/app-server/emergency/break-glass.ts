@@ -35,6 +35,8 @@ export interface EmergencyAccessOptions {
   isParticipant: (pt: string, user: string) => Promise<boolean>;
   /** Brings the patient's CSE access up to date (ACPs; subscriptions of people who lost access gone). */
   refresh: (pt: string, lost?: string) => Promise<void>;
+  /** Whether a high-CL alert is open for the patient (a responder then reads R: alerts/). */
+  openHighAlert?: (pt: string) => Promise<boolean>;
   log: Logger;
   now?: () => number;
 }
@@ -206,11 +208,15 @@ export class EmergencyAccess {
       .where('expires_at', '>', this.now())
       .execute();
     const readers: Reader[] = [];
+    const openHighAlert = rows.length > 0 && (await this.o.openHighAlert?.(pt));
     for (const { user_id } of rows) {
       const user = await this.o.directory.user(user_id);
       const al: Confidentiality | undefined =
         user &&
-        this.o.access.readableLevel({ ...user, mfa: true }, pt, undefined, { breakGlass: true });
+        this.o.access.readableLevel({ ...user, mfa: true }, pt, undefined, {
+          breakGlass: true,
+          ...(openHighAlert ? { openHighAlert: true } : {}),
+        });
       if (al) readers.push({ id: user_id, al });
     }
     return readers;

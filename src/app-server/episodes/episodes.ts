@@ -1,7 +1,7 @@
 import { Rsc, TutelaError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
-import type { Confidentiality } from '../../protocol/levels.js';
+import { rank, type Confidentiality } from '../../protocol/levels.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { Directory, User } from '../directory/directory.js';
 import { defaultAl, type Role } from '../directory/roles.js';
@@ -25,6 +25,8 @@ export interface CareEpisodesOptions {
   log: Logger;
   /** People admitted to the patient's containers besides the participants (break-the-glass grants). */
   guests?: (pt: string) => Promise<Reader[]>;
+  /** Participants admitted above their AL for now (a responder during an open high alert: alerts/). */
+  raised?: (pt: string) => Promise<Reader[]>;
 }
 
 export interface Invitation {
@@ -76,6 +78,11 @@ export class CareEpisodes {
       .map((p) => p.user);
   }
 
+  /** The patient's current participants (alert routing picks recipients among them by role). */
+  participants(pt: string): Promise<Participant[]> {
+    return this.o.store.participants(pt);
+  }
+
   /** Everyone's current participations, by patient (GET /app/me). */
   participationsOf(user: string): Promise<Participant[]> {
     return this.o.store.participationsOf(user);
@@ -88,7 +95,13 @@ export class CareEpisodes {
       al: p.al,
     }));
     const guests = (await this.o.guests?.(pt)) ?? [];
-    return [...participants, ...guests.filter((g) => !participants.some((p) => p.id === g.id))];
+    const raised = (await this.o.raised?.(pt)) ?? [];
+    const above = (r: Reader, p: Reader) =>
+      r.al !== null && (p.al === null || rank(r.al) > rank(p.al));
+    return [
+      ...participants.map((p) => raised.find((r) => r.id === p.id && above(r, p)) ?? p),
+      ...guests.filter((g) => !participants.some((p) => p.id === g.id)),
+    ];
   }
 
   /**

@@ -81,6 +81,7 @@ function contextFor(action: PolicyRequest['action'], c: PolicyContext): Context 
       if (c.reason !== undefined) out.reason = c.reason.trim();
       break;
     case 'viewEpisode':
+    case 'handleAlert':
     case 'readAudit':
       break;
   }

@@ -27,6 +27,7 @@ export const ACTIONS = [
   'readVersion',
   'releaseKey',
   'readAlerts',
+  'handleAlert',
   'changeInterval',
   'spotCheck',
   'changeDose',

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AlertTables } from './alert-tables.js';
 import type { CommandTables } from './command-tables.js';
 import type { ContactTables } from './contact-tables.js';
 import type { EmergencyTables } from './emergency-tables.js';
@@ -14,5 +15,6 @@ export type AppTables = KeyringTables &
   EmergencyTables &
   SettingsTables &
   CommandTables &
-  ContactTables;
+  ContactTables &
+  AlertTables;
 export type AppDb = Kysely<AppTables>;

@@ -7,3 +7,4 @@ export type { EmergencyTables } from './emergency-tables.js';
 export type { SettingsTables } from './settings-tables.js';
 export type { CommandTables } from './command-tables.js';
 export type { ContactTables } from './contact-tables.js';
+export type { AlertTables } from './alert-tables.js';

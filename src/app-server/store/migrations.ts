@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../../core/db/index.js';
 import { contactMigrations } from './contact-migrations.js';
+import { alertMigrations } from './alert-migrations.js';
 import { commandMigrations } from './command-migrations.js';
 import { emergencyMigrations } from './emergency-migrations.js';
 import { episodeMigrations } from './episode-migrations.js';
@@ -11,7 +12,8 @@ import { settingsMigrations } from './settings-migrations.js';
  * Versioned migrations of the application server's own database (its SQLite
  * file or PostgreSQL schema), applied in name order: each feature takes a
  * name range (the keyring 0001–0099, the pipeline 0101–0199, the care
- * episodes 0201–0299, emergency access 0301–0399, remote commands 0501–0599) and adds its migrations
+ * episodes 0201–0299, emergency access 0301–0399, alerts 0401–0499, remote
+ * commands 0501–0599) and adds its migrations
  * here.
  */
 export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
@@ -45,6 +47,7 @@ export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
   ...settingsMigrations(dialect),
   ...commandMigrations(dialect),
   ...contactMigrations(dialect),
+  ...alertMigrations(dialect),
 });
 
 /** Column type of a byte string in each dialect. */

@@ -26,6 +26,7 @@ const ENV_MAP: Array<[string, string[], (v: string) => unknown]> = [
   ['TUTELA_APP', ['app', 'enabled'], flag],
   ['TUTELA_MASTER_KEY', ['app', 'masterKey'], String],
   ['TUTELA_LABEL_RULES', ['app', 'labelRules'], String],
+  ['TUTELA_ESCALATION', ['app', 'escalation'], String],
   ['TUTELA_DEMO', ['demo', 'enabled'], flag],
   ['TUTELA_DEMO_PATIENTS', ['demo', 'patients'], Number],
 ];

@@ -81,6 +81,8 @@ export const ConfigSchema = Type.Object(
         masterKey: Type.Optional(Type.String({ minLength: 1 })),
         // A categorisation rule set (JSON, docs/labels.md); absent: the built-in defaults.
         labelRules: Type.Optional(Type.String({ minLength: 1 })),
+        // The alert escalation chains (JSON, docs/alerts.md); absent: the built-in defaults.
+        escalation: Type.Optional(Type.String({ minLength: 1 })),
       },
       { default: {} },
     ),
