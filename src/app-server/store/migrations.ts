@@ -13,8 +13,8 @@ import { settingsMigrations } from './settings-migrations.js';
  * file or PostgreSQL schema), applied in name order: each feature takes a
  * name range (the keyring 0001–0099, the pipeline 0101–0199, the care
  * episodes 0201–0299, emergency access 0301–0399, alerts 0401–0499, remote
- * commands 0501–0599) and adds its migrations
- * here.
+ * commands 0501–0599, patient settings 0601–0699, contacts 0701–0799) and
+ * adds its migrations here.
  */
 export const appMigrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001-app-keyring': {
