@@ -15,7 +15,7 @@ import { appApi } from './api/app-api.js';
 import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
-import { createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
+import { alertOutbound, createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
 import { AuditLog } from './audit/audit.js';
 import { Assessor, type StaleFinding } from './clinical/index.js';
 import { CommandDispatch, RemoteCommands } from './commands/index.js';
@@ -83,6 +83,9 @@ export class AppServer {
   private expiry: NodeJS.Timeout | undefined;
   /** The alert lifecycle and its live channel (alerts/, issue 5). */
   readonly alerts: Alerts;
+  /** E-mail and webhooks for alerts, when configured (`outbound`). */
+  private readonly outbound: ReturnType<typeof alertOutbound>;
+  private platformUrl: string | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly alertUpgrade: ReturnType<typeof alertLiveUpgrade>;
   /** NEWS2 and the per-patient rules; its history is in memory only (issue 5 item 1). */
@@ -132,7 +135,15 @@ export class AppServer {
       openHighAlert: (pt) => this.alerts.engine.hasOpenHigh(pt),
       log: opts.log,
     });
+    this.outbound = alertOutbound({
+      config: opts.config,
+      db: database.db,
+      log: opts.log,
+      email: (user) => this.contacts.email(user),
+      platformUrl: () => this.platformUrl,
+    });
     this.alerts = createAlerts({
+      outbound: this.outbound?.outbound,
       db: database.db,
       keyring,
       audit,
@@ -305,6 +316,7 @@ export class AppServer {
     accessToken?: () => Promise<string>,
   ): Promise<void> {
     const { config, log } = this.opts;
+    this.platformUrl = platformUrl;
     this.cse = new M2MClient({ baseUrl: platformUrl, origin: APP_AE.origin, ca, accessToken });
     await this.cse.registerAe(`/${config.cse.rn}`, APP_AE.rn, [`${platformUrl}${NOTIFY_PATH}`]);
     this.pipeline = new MonitoringPipeline({
@@ -358,7 +370,9 @@ export class AppServer {
     const sweep = () =>
       this.alerts.engine
         .sweep()
-        .catch((err: unknown) => log.error({ err }, 'alert escalations not swept'));
+        .catch((err: unknown) => log.error({ err }, 'alert escalations not swept'))
+        // E-mails and webhooks a restart left queued, and retries whose wait is over.
+        .then(() => this.outbound?.outbound.sweep());
     await sweep();
     this.sweeper = setInterval(() => void sweep(), 15_000).unref();
   }
@@ -466,6 +480,8 @@ export class AppServer {
       this.alertUpgrade.close();
       clearInterval(this.staleTimer);
       await this.pipeline?.drain();
+      await this.outbound?.outbound.idle();
+      this.outbound?.close();
       await this.cse?.close();
       await this.database.close();
     })();

@@ -17,4 +17,5 @@ export { raisedReaders } from './responder.js';
 export { recipientsOf, type EpisodeMember } from './routing.js';
 export { alertView, seesFinding, FULL_VIEW_AL, type AlertFacts, type AlertView } from './view.js';
 export type { Alert, AlertEvent, AlertState, Delivery } from './model.js';
-export { createAlerts, type Alerts } from './setup.js';
+export { alertOutbound, createAlerts, type Alerts } from './setup.js';
+export { AlertOutbound, type SigningEndpoint } from './outbound.js';

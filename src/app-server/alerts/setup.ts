@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import type { Config } from '../../core/config/index.js';
 import type { Logger } from '../../core/log.js';
 import type { Access } from '../access/access.js';
 import type { AuditLog } from '../audit/audit.js';
@@ -9,6 +11,9 @@ import { AlertAudience } from './audience.js';
 import { AlertEngine } from './engine.js';
 import { loadEscalation } from './escalation.js';
 import { AlertLive } from './live.js';
+import { AlertOutbound } from './outbound.js';
+import { Mailer } from '../outbound/mail.js';
+import { webhookSecret } from '../outbound/webhook.js';
 import { AlertReader } from './reader.js';
 import { raisedReaders } from './responder.js';
 
@@ -37,6 +42,8 @@ export function createAlerts(o: {
   directory: Pick<Directory, 'user'>;
   access: Access;
   refreshAccess: (pt: string) => Promise<void>;
+  /** E-mail and webhooks (alertOutbound), told of every event after live delivery. */
+  outbound?: AlertOutbound | undefined;
   now?: () => number;
 }): Alerts {
   const episodes = {
@@ -54,7 +61,10 @@ export function createAlerts(o: {
     config: loadEscalation(o.escalationFile),
     members: async (pt) =>
       (await episodes.participants(pt)).map((p) => ({ user: p.user, role: p.role, al: p.al })),
-    onEvent: (e, a) => live.publish(e, a),
+    onEvent: (e, a) => {
+      live.publish(e, a);
+      o.outbound?.publish(e, a);
+    },
     onHighChange: o.refreshAccess,
     ...(o.now ? { now: o.now } : {}),
   });
@@ -71,4 +81,33 @@ export function createAlerts(o: {
         access: o.access,
       }),
   };
+}
+
+/**
+ * E-mail and webhooks for alerts as configured (`outbound`, docs/alerts.md):
+ * undefined when neither an SMTP server nor a webhook is configured. Each
+ * webhook's signing secret is read from its file, made (0600) the first time.
+ */
+export function alertOutbound(o: {
+  config: Config;
+  db: AppDb;
+  log: Logger;
+  email: (user: string) => Promise<string | undefined>;
+  platformUrl: () => string | undefined;
+}): { outbound: AlertOutbound; close: () => void } | undefined {
+  const { smtp, webhooks } = o.config.outbound;
+  if (!smtp && webhooks.length === 0) return undefined;
+  const mailer = smtp ? new Mailer(smtp) : undefined;
+  const outbound = new AlertOutbound({
+    db: o.db,
+    log: o.log,
+    mailer,
+    webhooks: webhooks.map((w) => {
+      const secretFile = w.secretFile ?? join(o.config.dataDir, 'outbound', `${w.name}.secret`);
+      return { ...w, secretFile, secret: webhookSecret(secretFile) };
+    }),
+    email: o.email,
+    platformUrl: o.platformUrl,
+  });
+  return { outbound, close: () => mailer?.close() };
 }

@@ -70,4 +70,15 @@ export const alertMigrations = (dialect: Dialect): Record<string, Migration> => 
         .execute();
     },
   },
+  '0402-app-alert-outbound': {
+    async up(db) {
+      // E-mail and webhook deliveries: which event each carries (alerts/outbound.ts).
+      await db.schema.alterTable('alert_deliveries').addColumn('event_seq', 'bigint').execute();
+      await db.schema
+        .createIndex('alert_deliveries_outbound')
+        .on('alert_deliveries')
+        .columns(['channel', 'status'])
+        .execute();
+    },
+  },
 });

@@ -60,6 +60,9 @@ export interface AlertTables {
     last_error: string | null;
     /** The step of the chain that named this recipient. */
     step: number;
+    /** The last change (for e-mail and webhooks: the last attempt, from which the next is timed). */
     at: number;
+    /** E-mail and webhooks: the event the delivery carries (in-app: null). */
+    event_seq: number | null;
   };
 }

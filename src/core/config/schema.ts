@@ -107,10 +107,51 @@ export const ConfigSchema = Type.Object(
         rateLimitPerMinute: Type.Integer({ minimum: 1, default: 30 }),
         // Failed attempts per account before lockout (then 30 s, doubling, at most 15 min).
         lockoutAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
-        // Also accept the interim API tokens of the application server's directory on /app
-        // (tutela watch --as, the web app's token field). Absent: on only with the demo ward;
-        // a deployment without the demo accepts only the provider's access tokens.
+        // Also accept the API tokens of the application server's directory on /app and the
+        // CSE: for benchmarks and tests that load the platform without signing people in.
+        // Absent: off, the demo included; only the provider's access tokens pass.
         apiTokens: Type.Optional(Type.Boolean()),
+      },
+      { default: {} },
+    ),
+    outbound: Type.Object(
+      {
+        // Alert e-mails through this SMTP server (docs/alerts.md, "E-mail and webhooks");
+        // absent: no e-mail. TLS is required: implicit (secure, port 465) or STARTTLS.
+        smtp: Type.Optional(
+          Type.Object(
+            {
+              host: Type.String({ minLength: 1 }),
+              port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+              secure: Type.Boolean({ default: false }),
+              requireTls: Type.Boolean({ default: true }),
+              user: Type.Optional(Type.String({ minLength: 1 })),
+              // A 0600 file holding the password (never the password itself in the config).
+              passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+              caFile: Type.Optional(Type.String({ minLength: 1 })),
+              from: Type.String({ minLength: 3 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        // External systems told of alert events by signed webhook (Standard Webhooks v1).
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+              url: Type.String({ pattern: '^https?://' }),
+              // Its signing secret (0600, whsec_…); absent: <dataDir>/outbound/<name>.secret, made at first start.
+              secretFile: Type.Optional(Type.String({ minLength: 1 })),
+              // The lowest criticality it is told of.
+              minCriticality: Type.Union(
+                [Type.Literal('low-medium'), Type.Literal('medium'), Type.Literal('high')],
+                { default: 'medium' },
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [] },
+        ),
       },
       { default: {} },
     ),
