@@ -141,6 +141,7 @@ export class AppServer {
       log: opts.log,
       email: (user) => this.contacts.email(user),
       platformUrl: () => this.platformUrl,
+      participants: (pt) => this.episodes.participants(pt),
     });
     this.alerts = createAlerts({
       outbound: this.outbound?.outbound,
@@ -371,8 +372,10 @@ export class AppServer {
       this.alerts.engine
         .sweep()
         .catch((err: unknown) => log.error({ err }, 'alert escalations not swept'))
-        // E-mails and webhooks a restart left queued, and retries whose wait is over.
-        .then(() => this.outbound?.outbound.sweep());
+        // E-mails and webhooks a restart left queued, retries whose wait is over, the daily digest.
+        .then(() => this.outbound?.outbound.sweep())
+        .then(() => this.outbound?.digest?.run())
+        .catch((err: unknown) => log.error({ err }, 'alert digest not sent'));
     await sweep();
     this.sweeper = setInterval(() => void sweep(), 15_000).unref();
   }

@@ -19,3 +19,4 @@ export { alertView, seesFinding, FULL_VIEW_AL, type AlertFacts, type AlertView }
 export type { Alert, AlertEvent, AlertState, Delivery } from './model.js';
 export { alertOutbound, createAlerts, type Alerts } from './setup.js';
 export { AlertOutbound, type SigningEndpoint } from './outbound.js';
+export { AlertDigest, digestMail } from './digest.js';

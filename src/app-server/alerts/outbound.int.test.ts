@@ -13,6 +13,8 @@ import { ensureLocalTls } from '../../platform/tls/index.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import type { AppServer } from '../app-server.js';
 import { webhookSecret } from '../outbound/webhook.js';
+import { Mailer } from '../outbound/mail.js';
+import { AlertDigest } from './digest.js';
 import { AlertOutbound } from './outbound.js';
 
 const PT = 'pt-ob';
@@ -68,9 +70,11 @@ describe.each(databaseTargets())('alerts by e-mail and signed webhook ($name)', 
   let hooks: Awaited<ReturnType<typeof receiver>>;
   let hookStatus = 204;
   const token: Record<string, string> = {};
+  let caFile: string;
 
   beforeAll(async () => {
     const tls = await ensureLocalTls(join(dir, 'tls'));
+    caFile = tls.caFile;
     smtp = new SMTPServer({
       logger: false,
       key: tls.key,
@@ -97,6 +101,8 @@ describe.each(databaseTargets())('alerts by e-mail and signed webhook ($name)', 
           from: 'Tutela <alerts@tutela.test>',
         },
         webhooks: [{ name: 'ward-system', url: hooks.url, secretFile, minCriticality: 'medium' }],
+        // The digest is run by the test itself, with its own clock.
+        digestHourUtc: null,
       },
     });
     app = platform.appServer!;
@@ -104,17 +110,19 @@ describe.each(databaseTargets())('alerts by e-mail and signed webhook ($name)', 
       ['doc', 'doctor'],
       ['resp', 'responder'],
       ['nur', 'nurse'],
+      ['fam', 'family'],
     ] as const)
       token[id] = await app.directory.addUser(`${id}-ob`, role);
     await app.provision({
       pt: PT,
       gateway: { dev: 'gw-ob', publicKey: (await generateKeyPair()).pair.publicRaw },
-      team: ['doc-ob', 'resp-ob', 'nur-ob'],
+      team: ['doc-ob', 'resp-ob', 'nur-ob', 'fam-ob'],
     });
     // The responder and the nurse give an address; the doctor does not.
     for (const [who, email] of [
       ['resp', 'responder@ward.test'],
       ['nur', 'nurse@ward.test'],
+      ['fam', 'family@home.test'],
     ] as const)
       await fetch(`${platform.url}/app/me/contact`, {
         method: 'PUT',
@@ -245,5 +253,47 @@ describe.each(databaseTargets())('alerts by e-mail and signed webhook ($name)', 
     expect(hooks.got[before]!.headers['webhook-id']).toBe(
       hooks.got[before + 1]!.headers['webhook-id'],
     );
+  });
+
+  it('sends the family one daily digest: how many alerts, who was alerted, nothing clinical', async () => {
+    const mailer = new Mailer({
+      host: 'localhost',
+      port: (smtp.server.address() as AddressInfo).port,
+      secure: false,
+      requireTls: true,
+      caFile,
+      from: 'alerts@tutela.test',
+    });
+    const evening = new Date();
+    evening.setUTCHours(19, 0, 0, 0);
+    const clock = Math.max(Date.now(), evening.getTime());
+    const digest = new AlertDigest({
+      db: app.database.db,
+      log: silentLogger,
+      mailer,
+      participants: (pt) => app.episodes.participants(pt),
+      email: (user) => app.contacts.email(user),
+      platformUrl: () => platform.url,
+      hourUtc: 18,
+      roles: ['family'],
+      now: () => clock,
+    });
+    try {
+      const before = mails.length;
+      expect(await digest.run()).toBe(1);
+      const mail = mails[before]!;
+      expect(mail.to).toEqual(['family@home.test']);
+      expect(mail.data).toContain('Subject: Tutela: daily summary of alerts');
+      expect(mail.data).toMatch(
+        new RegExp(`- ${PT}: 1 alert \\(1 high\\); alerted: [a-z, ]*doctor`),
+      );
+      expect(mail.data).not.toContain('respiratory');
+      expect(mail.data).not.toContain('news2');
+      // Once a day.
+      expect(await digest.run()).toBe(0);
+      expect(mails.length).toBe(before + 1);
+    } finally {
+      mailer.close();
+    }
   });
 });

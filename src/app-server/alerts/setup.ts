@@ -10,6 +10,7 @@ import type { AppDb } from '../store/db.js';
 import { AlertAudience } from './audience.js';
 import { AlertEngine } from './engine.js';
 import { loadEscalation } from './escalation.js';
+import { AlertDigest, type AlertDigestOptions } from './digest.js';
 import { AlertLive } from './live.js';
 import { AlertOutbound } from './outbound.js';
 import { Mailer } from '../outbound/mail.js';
@@ -84,8 +85,9 @@ export function createAlerts(o: {
 }
 
 /**
- * E-mail and webhooks for alerts as configured (`outbound`, docs/alerts.md):
- * undefined when neither an SMTP server nor a webhook is configured. Each
+ * E-mail and webhooks for alerts as configured (`outbound`, docs/alerts.md),
+ * with the family's daily digest when e-mail is configured: undefined when
+ * neither an SMTP server nor a webhook is configured. Each
  * webhook's signing secret is read from its file, made (0600) the first time.
  */
 export function alertOutbound(o: {
@@ -94,7 +96,8 @@ export function alertOutbound(o: {
   log: Logger;
   email: (user: string) => Promise<string | undefined>;
   platformUrl: () => string | undefined;
-}): { outbound: AlertOutbound; close: () => void } | undefined {
+  participants: AlertDigestOptions['participants'];
+}): { outbound: AlertOutbound; digest: AlertDigest | undefined; close: () => void } | undefined {
   const { smtp, webhooks } = o.config.outbound;
   if (!smtp && webhooks.length === 0) return undefined;
   const mailer = smtp ? new Mailer(smtp) : undefined;
@@ -109,5 +112,19 @@ export function alertOutbound(o: {
     email: o.email,
     platformUrl: o.platformUrl,
   });
-  return { outbound, close: () => mailer?.close() };
+  const hourUtc = o.config.outbound.digestHourUtc;
+  const digest =
+    mailer && hourUtc !== null
+      ? new AlertDigest({
+          db: o.db,
+          log: o.log,
+          mailer,
+          participants: o.participants,
+          email: o.email,
+          platformUrl: o.platformUrl,
+          hourUtc,
+          roles: ['family'],
+        })
+      : undefined;
+  return { outbound, digest, close: () => mailer?.close() };
 }

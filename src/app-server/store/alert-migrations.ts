@@ -81,4 +81,15 @@ export const alertMigrations = (dialect: Dialect): Record<string, Migration> => 
         .execute();
     },
   },
+  '0403-app-alert-digests': {
+    async up(db) {
+      await db.schema
+        .createTable('alert_digests')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('alert_digests_pk', ['user_id', 'day'])
+        .execute();
+    },
+  },
 });

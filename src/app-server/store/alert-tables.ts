@@ -65,4 +65,11 @@ export interface AlertTables {
     /** E-mail and webhooks: the event the delivery carries (in-app: null). */
     event_seq: number | null;
   };
+  /** The daily digest (alerts/digest.ts): one row per person and UTC day it was sent. */
+  alert_digests: {
+    user_id: string;
+    /** YYYY-MM-DD (UTC). */
+    day: string;
+    sent_at: number;
+  };
 }

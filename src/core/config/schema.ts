@@ -134,6 +134,10 @@ export const ConfigSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        // With smtp: the family's daily digest of alerts goes out from this hour (UTC) on; null: none.
+        digestHourUtc: Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()], {
+          default: 18,
+        }),
         // External systems told of alert events by signed webhook (Standard Webhooks v1).
         webhooks: Type.Array(
           Type.Object(
