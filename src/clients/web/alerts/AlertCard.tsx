@@ -6,7 +6,7 @@ import { CriticalityBadge, When } from '../components/status.js';
 import type { AlertInbox } from './channel.js';
 import {
   ACTION_TEXT,
-  STATE_TEXT,
+  alertStateText,
   actionRefusal,
   actorText,
   findingText,
@@ -39,7 +39,7 @@ export function AlertCard(props: {
     setDone(undefined);
     try {
       const v = await inbox.act(a.id, action);
-      setDone(`${ACTION_TEXT[action]}: done. ${STATE_TEXT[v.state]}.`);
+      setDone(`${ACTION_TEXT[action]}: done. ${alertStateText(v)}.`);
     } catch (err) {
       setProblem(actionRefusal(err, action));
     } finally {
@@ -56,6 +56,7 @@ export function AlertCard(props: {
       component="article"
       aria-labelledby={titleId}
       data-alert={a.id}
+      data-pt={a.pt}
       data-state={a.state}
       data-cl={a.cl}
       data-view={a.view}
@@ -72,7 +73,7 @@ export function AlertCard(props: {
             </Title>
           </Group>
           <Text fw={600} data-testid="alert-state">
-            {STATE_TEXT[a.state]}
+            {alertStateText(a)}
             {a.view === 'full' && a.recovering ? ' · recovering' : ''}
           </Text>
         </Group>
@@ -105,7 +106,7 @@ export function AlertCard(props: {
           </Text>
         ) : null}
         <Group gap="sm">
-          {handles && a.state !== 'acknowledged' ? (
+          {handles && a.view === 'full' && a.acknowledgedAt === null ? (
             <Button
               size="xs"
               onClick={() => void act('acknowledge')}

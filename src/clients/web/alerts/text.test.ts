@@ -4,6 +4,7 @@ import { ApiError } from '../session/api.js';
 import {
   actionRefusal,
   actorText,
+  alertStateText,
   announcement,
   findingText,
   rolesText,
@@ -97,6 +98,26 @@ describe('what the alert inbox says', () => {
     );
     expect(findingText(alert())).toBe('NEWS2 score 9: urgent review');
     expect(findingText(alert({ text: null }))).toMatch(/no longer readable/);
+  });
+
+  it('says the state, with an escalation after an acknowledgement, and only the state below N', () => {
+    expect(alertStateText(alert())).toBe('Raised, not yet acknowledged');
+    expect(alertStateText(alert({ state: 'escalated' }))).toBe('Escalated, not yet acknowledged');
+    expect(
+      alertStateText(alert({ state: 'escalated', acknowledgedAt: 5, acknowledgedBy: 'doctor' })),
+    ).toBe('Acknowledged; more help asked (escalated)');
+    const m: MinimalAlertView = {
+      view: 'minimal',
+      id: 'al-1',
+      pt: 'pt-1',
+      cl: 'high',
+      state: 'escalated',
+      raisedAt: 1,
+      resolvedAt: null,
+      alerted: [],
+      summary: '',
+    };
+    expect(alertStateText(m)).toBe('Escalated');
   });
 
   it('names steps, roles and actors', () => {

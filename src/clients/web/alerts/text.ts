@@ -21,6 +21,18 @@ export const STATE_TEXT: Record<AlertState, string> = {
   resolved: 'Resolved',
 };
 
+/**
+ * The state in words. An acknowledged alert someone escalated to ask for
+ * help is `escalated` with an acknowledgement; the family's view does not
+ * carry who acknowledged, so it says the state alone.
+ */
+export function alertStateText(a: AlertView): string {
+  if (a.view === 'minimal') return a.state[0]!.toUpperCase() + a.state.slice(1);
+  if (a.state === 'escalated' && a.acknowledgedAt !== null)
+    return 'Acknowledged; more help asked (escalated)';
+  return STATE_TEXT[a.state];
+}
+
 export const DELIVERY_TEXT: Record<Delivery['status'], string> = {
   queued: 'queued',
   delivered: 'delivered',
