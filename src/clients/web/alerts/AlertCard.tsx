@@ -31,6 +31,7 @@ export function AlertCard(props: {
   const [done, setDone] = useState<string>();
 
   // Shown is seen: the person's own delivery becomes `seen` (docs/alerts.md, live delivery).
+  // The cleanup tells the inbox the card is gone.
   useEffect(() => inbox.seen(a.id), [inbox, a.id]);
 
   const act = async (action: AlertAction) => {

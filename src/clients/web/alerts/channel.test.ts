@@ -149,20 +149,28 @@ describe('the live alert channel of the inbox', () => {
     expect(t.sockets[2]!.url).toBe('wss://h/app/alerts/live?after=1006');
   });
 
-  it('tells the server once that an alert was seen, again on a new connection', () => {
+  it('tells the server once per connection that an alert is on screen, and again on the next', () => {
     const t = setup(() => []);
     t.inbox.start();
     const s1 = t.sockets[0]!;
-    t.inbox.seen('al-1'); // not open yet: nothing sent, and not remembered as sent
+    const gone1 = t.inbox.seen('al-1'); // not open yet: said as soon as it opens
+    t.inbox.seen('al-1'); // a second card showing it (the header and the page)
     s1.open();
-    t.inbox.seen('al-1');
-    t.inbox.seen('al-1');
-    expect(s1.sent).toEqual(['{"seen":"al-1"}']);
+    t.inbox.seen('al-2');
+    const gone2 = t.inbox.seen('al-2');
+    expect(s1.sent).toEqual(['{"seen":"al-1"}', '{"seen":"al-2"}']);
+    gone1();
+    gone2();
     s1.close();
     t.timers.shift()!();
     t.sockets[1]!.open();
-    t.inbox.seen('al-1');
-    expect(t.sockets[1]!.sent).toEqual(['{"seen":"al-1"}']);
+    // Both still on screen (one card each left): said again on the new connection.
+    expect(t.sockets[1]!.sent).toEqual(['{"seen":"al-1"}', '{"seen":"al-2"}']);
+    t.inbox.seen('al-3')();
+    t.sockets[1]!.close();
+    t.timers.shift()!();
+    t.sockets[2]!.open();
+    expect(t.sockets[2]!.sent).toEqual(['{"seen":"al-1"}', '{"seen":"al-2"}']);
   });
 
   it('ignores frames that are not JSON or of another type, and passes on an action’s refusal', async () => {

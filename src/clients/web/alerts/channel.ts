@@ -69,6 +69,8 @@ export class AlertInbox {
   private pauseMs = 500;
   private timer: unknown;
   private readonly listeners = new Set<() => void>();
+  /** Alerts on screen now (a count per card showing it), and those told on this connection. */
+  private readonly shown = new Map<string, number>();
   private readonly seenSent = new Set<string>();
   private readonly api: ReturnType<typeof alertsApi>;
 
@@ -105,11 +107,29 @@ export class AlertInbox {
     return this.state.cursor;
   }
 
-  /** The person has seen the alert: their delivery becomes `seen` (once per alert and page). */
-  seen(id: string): void {
-    if (this.seenSent.has(id) || !this.ws || this.ws.readyState !== 1) return;
-    this.seenSent.add(id);
-    this.ws.send(JSON.stringify({ seen: id }));
+  /**
+   * An alert is on screen: the person's delivery becomes `seen`. Said once
+   * per connection, and again on the next one (the channel may have been
+   * down when it was shown); returns what to call when it leaves the screen.
+   */
+  seen(id: string): () => void {
+    this.shown.set(id, (this.shown.get(id) ?? 0) + 1);
+    this.tellSeen();
+    return () => {
+      const n = (this.shown.get(id) ?? 1) - 1;
+      if (n > 0) this.shown.set(id, n);
+      else this.shown.delete(id);
+    };
+  }
+
+  private tellSeen(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1) return;
+    for (const id of this.shown.keys())
+      if (!this.seenSent.has(id)) {
+        this.seenSent.add(id);
+        ws.send(JSON.stringify({ seen: id }));
+      }
   }
 
   /** Acknowledge, escalate or resolve; throws the server's refusal (ApiError). */
@@ -135,6 +155,7 @@ export class AlertInbox {
     this.setStatus(this.loaded || after !== undefined ? 'reconnecting' : 'connecting');
     ws.onopen = () => {
       this.pauseMs = 500;
+      this.tellSeen();
     };
     ws.onmessage = (ev) => {
       let f: AlertFrame;
@@ -158,7 +179,7 @@ export class AlertInbox {
     ws.onclose = () => {
       if (this.stopped || this.ws !== ws) return;
       this.setStatus('reconnecting');
-      this.seenSent.clear(); // a new socket: say again what is on screen
+      this.seenSent.clear(); // the next socket says again what is on screen
       this.timer = (this.o.setTimer ?? setTimeout)(() => this.connect(), this.pauseMs);
       this.pauseMs = Math.min(30_000, this.pauseMs * 2);
     };

@@ -2,6 +2,7 @@ import {
   createContext,
   useContext,
   useEffect,
+  useMemo,
   useState,
   useSyncExternalStore,
   type ReactNode,
@@ -31,15 +32,14 @@ const Ctx = createContext<InboxContext | undefined>(undefined);
  */
 export function AlertInboxProvider(props: { auth: Auth; user: string; children: ReactNode }) {
   const api = useApi(props.auth);
-  const [ctx, setCtx] = useState<InboxContext>();
+  const [inbox, setInbox] = useState<AlertInbox>();
+  const [me, setMe] = useState<Me>();
   const [said, setSaid] = useState<{ polite: string; assertive: string }>({
     polite: '',
     assertive: '',
   });
 
   useEffect(() => {
-    const roles = new Map<string, string>();
-    let fallback: string | undefined;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/app/alerts/live`;
     const inbox = new AlertInbox({
       api,
@@ -52,17 +52,23 @@ export function AlertInboxProvider(props: { auth: Auth; user: string; children: 
       },
     });
     inbox.start();
+    setInbox(inbox);
+    let cancelled = false;
     api<Me>('GET', '/app/me').then(
-      (me) => {
-        fallback = me.role;
-        for (const p of me.patients) roles.set(p.pt, p.role ?? me.role);
-        inbox.reload().catch(() => undefined); // re-render the count with the roles known
-      },
+      (m) => !cancelled && setMe(m),
       () => undefined, // the session's own /app/me says what went wrong
     );
-    setCtx({ inbox, roleOf: (pt) => roles.get(pt) ?? fallback, me: props.user });
-    return () => inbox.stop();
+    return () => {
+      cancelled = true;
+      inbox.stop();
+    };
   }, [api, props.auth, props.user]);
+
+  const ctx = useMemo<InboxContext | undefined>(() => {
+    if (!inbox) return undefined;
+    const roles = new Map(me?.patients.map((p) => [p.pt, p.role ?? me.role]));
+    return { inbox, roleOf: (pt) => roles.get(pt) ?? me?.role, me: props.user };
+  }, [inbox, me, props.user]);
 
   return (
     <Ctx.Provider value={ctx}>

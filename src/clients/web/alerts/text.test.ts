@@ -7,6 +7,7 @@ import {
   alertStateText,
   announcement,
   findingText,
+  loadProblem,
   rolesText,
   stepText,
 } from './text.js';
@@ -79,6 +80,8 @@ describe('what the alert inbox says', () => {
     expect(actionRefusal(e(404, 'unknown_alert'), 'acknowledge')).toMatch(/not known/);
     expect(actionRefusal(e(0, 'network_error'), 'acknowledge')).toMatch(/cannot be reached/);
     expect(actionRefusal(e(401, 'unauthenticated'), 'acknowledge')).toMatch(/session has ended/);
+    expect(loadProblem(e(404, 'unknown_alert'))).toMatch(/not known/);
+    expect(loadProblem(e(400, 'bad_request'))).toBe('That is not an alert id.');
   });
 
   it('withholds the finding below N in words, and says when it is no longer readable', () => {

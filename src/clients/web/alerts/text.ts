@@ -123,6 +123,14 @@ export function actionRefusal(err: unknown, action: AlertAction): string {
   }
 }
 
+/** Why an alert could not be opened (GET /app/alerts/:id). */
+export function loadProblem(err: unknown): string {
+  if (err instanceof ApiError && err.code === 'unknown_alert')
+    return 'This alert is not known, or not one of your patients’.';
+  if (err instanceof ApiError && err.code === 'bad_request') return 'That is not an alert id.';
+  return describeError(err);
+}
+
 /** The finding's sentence, or why there is none. */
 export function findingText(a: AlertView): string {
   if (a.view === 'minimal') return `${WITHHELD_TEXT}. ${a.summary}`;

@@ -7,7 +7,7 @@ import { AlertCard } from '../alerts/AlertCard.js';
 import type { ChannelStatus } from '../alerts/channel.js';
 import { useAlertInbox } from '../alerts/context.js';
 import { isOpen } from '../alerts/inbox.js';
-import { DELIVERY_TEXT, actionRefusal } from '../alerts/text.js';
+import { DELIVERY_TEXT, loadProblem } from '../alerts/text.js';
 import { ErrorState, Loading, When } from '../components/status.js';
 
 const STATUS_TEXT: Record<ChannelStatus, string> = {
@@ -111,7 +111,7 @@ export function AlertPage(props: { id: string }) {
       .get(props.id)
       .then(
         (r) => !cancelled && (setLoaded(r), setError(undefined)),
-        (err: unknown) => !cancelled && setError(actionRefusal(err, 'acknowledge')),
+        (err: unknown) => !cancelled && setError(loadProblem(err)),
       );
     return () => {
       cancelled = true;
