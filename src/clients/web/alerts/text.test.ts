@@ -5,6 +5,7 @@ import {
   actionRefusal,
   actorText,
   alertStateText,
+  channelText,
   announcement,
   findingText,
   loadProblem,
@@ -132,5 +133,10 @@ describe('what the alert inbox says', () => {
     expect(actorText('doctor', 'doctor')).toBe('you');
     expect(actorText('system:superseded', 'x')).toMatch(/more critical/);
     expect(actorText(null, 'x')).toBe('someone');
+    expect(['in-app', 'email', 'webhook'].map(channelText)).toEqual([
+      'in the app',
+      'e-mail',
+      'webhook',
+    ]);
   });
 });

@@ -40,6 +40,11 @@ export const DELIVERY_TEXT: Record<Delivery['status'], string> = {
   failed: 'failed',
 };
 
+/** Delivery channels (docs/alerts.md: in-app, and e-mail and webhooks where configured). */
+export function channelText(channel: string): string {
+  return channel === 'in-app' ? 'in the app' : channel === 'email' ? 'e-mail' : channel;
+}
+
 export const ACTION_TEXT: Record<AlertAction, string> = {
   acknowledge: 'Acknowledge',
   escalate: 'Escalate',

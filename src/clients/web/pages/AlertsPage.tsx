@@ -7,7 +7,7 @@ import { AlertCard } from '../alerts/AlertCard.js';
 import type { ChannelStatus } from '../alerts/channel.js';
 import { useAlertInbox } from '../alerts/context.js';
 import { isOpen } from '../alerts/inbox.js';
-import { DELIVERY_TEXT, loadProblem } from '../alerts/text.js';
+import { DELIVERY_TEXT, channelText, loadProblem } from '../alerts/text.js';
 import { ErrorState, Loading, When } from '../components/status.js';
 
 const STATUS_TEXT: Record<ChannelStatus, string> = {
@@ -158,7 +158,7 @@ export function AlertPage(props: { id: string }) {
                 </Table.Th>
                 <Table.Td>{d.role}</Table.Td>
                 <Table.Td>{d.step + 1}</Table.Td>
-                <Table.Td>{d.channel}</Table.Td>
+                <Table.Td>{channelText(d.channel)}</Table.Td>
                 <Table.Td>
                   {DELIVERY_TEXT[d.status]}
                   {d.lastError ? ` (${d.lastError})` : ''}

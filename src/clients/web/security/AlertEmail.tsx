@@ -56,8 +56,10 @@ export function AlertEmail() {
         Alert e-mails
       </Title>
       <Text>
-        Alerts about your patients are shown in the app. Give an address to have them e-mailed to
-        you as well.
+        Alerts about your patients are shown in the app. Give an address to be told by e-mail as
+        well: the e-mail says only that an alert of which criticality waits for you, for which
+        patient (its pseudonymous id) and since when, with a link to your alerts; never what was
+        found. A family member also gets a daily summary.
       </Text>
       <Text size="sm" data-testid="alert-email-current">
         {current === undefined
