@@ -14,6 +14,7 @@ import { cspProblems, openRecord, signIn } from './support/app.js';
 import { breakGlassTests } from './break-glass.js';
 import { passkeyTests } from './passkeys.js';
 import { wardTests } from './ward.js';
+import { alertTests } from './alerts.js';
 
 if (!haveChromium)
   console.warn(
@@ -292,6 +293,7 @@ describe.skipIf(!haveChromium)(
     }, 90_000);
 
     wardTests(() => ({ demo, browser }));
+    alertTests(() => ({ demo, browser }));
     breakGlassTests(() => ({ demo, browser }));
     passkeyTests(() => ({ browser }));
   },

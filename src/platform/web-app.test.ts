@@ -37,6 +37,9 @@ describe('the web app server', () => {
       '/web/callback',
       '/web/notices',
       '/web/emergency',
+      '/web/security',
+      '/web/alerts',
+      '/web/alerts/al-0a1b2c',
     ]) {
       const res = await app.inject({ url });
       expect(res.statusCode).toBe(200);
@@ -53,7 +56,7 @@ describe('the web app server', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       nonces.add(nonce!);
     }
-    expect(nonces.size).toBe(6);
+    expect(nonces.size).toBe(9);
   });
 
   it('serves built assets by exact name, immutable, and nothing else', async () => {
@@ -67,6 +70,8 @@ describe('the web app server', () => {
       '/web/assets/../index.html/x',
       '/web/patients/a/b/c',
       '/web/anything',
+      '/web/alerts/x',
+      '/web/alerts/al-1/x',
     ]) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(404);

@@ -28,7 +28,7 @@ const PLACEHOLDER = 'TUTELA_CSP_NONCE';
  * code + PKCE) that replaces token sign-in.
  */
 const APP_ROUTES =
-  /^\/web\/(?:callback|notices\/?|emergency\/?|patients\/[A-Za-z0-9._:%-]{1,200}(?:\/(?:episode|devices))?\/?)?$/;
+  /^\/web\/(?:callback|notices\/?|emergency\/?|security\/?|alerts(?:\/al-[a-z0-9]{1,64})?\/?|patients\/[A-Za-z0-9._:%-]{1,200}(?:\/(?:episode|devices))?\/?)?$/;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -10,6 +10,9 @@ import { NoticesPage } from '../pages/NoticesPage.js';
 import { EmergencyPage } from '../pages/EmergencyPage.js';
 import { SecurityPage } from '../pages/SecurityPage.js';
 import { NoticesLink } from '../emergency/NoticesLink.js';
+import { AlertInboxProvider } from '../alerts/context.js';
+import { AlertsLink } from '../alerts/AlertsLink.js';
+import { AlertPage, AlertsPage } from '../pages/AlertsPage.js';
 import { ErrorState, Loading } from '../components/status.js';
 import { Link, href, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
@@ -20,7 +23,7 @@ export function App(props: { auth: AppAuth }) {
     (l) => auth.onChange(l),
     () => auth.user,
   );
-  return (
+  const page = (
     <>
       <a className="skip-link" href="#main">
         Skip to content
@@ -39,6 +42,7 @@ export function App(props: { auth: AppAuth }) {
             </Title>
             {user ? (
               <Group gap="sm">
+                <AlertsLink />
                 <NoticesLink key={user.id} auth={auth} />
                 <Link to={href.security()}>Your sign-in</Link>
                 <Text size="sm" data-testid="signed-in-as">
@@ -74,6 +78,14 @@ export function App(props: { auth: AppAuth }) {
       </Container>
     </>
   );
+  // One live alert channel per signed-in person, for the header's count and the inbox.
+  return user ? (
+    <AlertInboxProvider key={user.id} auth={auth} user={user.id}>
+      {page}
+    </AlertInboxProvider>
+  ) : (
+    page
+  );
 }
 
 function Pages() {
@@ -94,6 +106,10 @@ function Pages() {
       return <EmergencyPage />;
     case 'security':
       return <SecurityPage />;
+    case 'alerts':
+      return <AlertsPage />;
+    case 'alert':
+      return <AlertPage key={route.id} id={route.id} />;
     default:
       return <ErrorState title="Page not found" message="There is no such page in Tutela." />;
   }

@@ -8,6 +8,8 @@ describe('the web app routes', () => {
     expect(parse(href.notices())).toEqual({ page: 'notices' });
     expect(parse(href.emergency())).toEqual({ page: 'emergency' });
     expect(parse(href.security())).toEqual({ page: 'security' });
+    expect(parse(href.alerts())).toEqual({ page: 'alerts' });
+    expect(parse(href.alert('al-0a1b'))).toEqual({ page: 'alert', id: 'al-0a1b' });
     for (const pt of ['pt-0001', 'a b/c', 'é']) {
       expect(parse(href.patient(pt))).toEqual({ page: 'patient', pt });
       expect(parse(href.episode(pt))).toEqual({ page: 'episode', pt });
@@ -19,6 +21,8 @@ describe('the web app routes', () => {
       '/web/x',
       '/web/patients/%E0%A4%A',
       '/web/notices/x',
+      '/web/alerts/x',
+      '/web/alerts/al-1/x',
     ])
       expect(parse(bad)).toEqual({ page: 'not-found' });
   });

@@ -16,6 +16,8 @@ export type Route =
   | { page: 'notices' }
   | { page: 'emergency' }
   | { page: 'security' }
+  | { page: 'alerts' }
+  | { page: 'alert'; id: string }
   | { page: 'not-found' };
 
 export function parse(pathname: string): Route {
@@ -24,6 +26,9 @@ export function parse(pathname: string): Route {
   if (/^\/notices\/?$/.test(rest)) return { page: 'notices' };
   if (/^\/emergency\/?$/.test(rest)) return { page: 'emergency' };
   if (/^\/security\/?$/.test(rest)) return { page: 'security' };
+  if (/^\/alerts\/?$/.test(rest)) return { page: 'alerts' };
+  const alert = /^\/alerts\/(al-[a-z0-9]{1,64})\/?$/.exec(rest);
+  if (alert) return { page: 'alert', id: alert[1]! };
   const m = /^\/patients\/([^/]+)(?:\/(episode|devices))?\/?$/.exec(rest);
   if (!m) return { page: 'not-found' };
   let pt: string;
@@ -47,6 +52,8 @@ export const href = {
   notices: () => `${BASE}/notices`,
   emergency: () => `${BASE}/emergency`,
   security: () => `${BASE}/security`,
+  alerts: () => `${BASE}/alerts`,
+  alert: (id: string) => `${BASE}/alerts/${encodeURIComponent(id)}`,
 };
 
 const listeners = new Set<() => void>();

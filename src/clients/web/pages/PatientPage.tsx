@@ -4,6 +4,7 @@ import { Link, href } from '../app/router.js';
 import { useSession } from '../app/session.js';
 import { CriticalityBadge, ErrorState, Loading, When, Withheld } from '../components/status.js';
 import { EmergencyBanner } from '../emergency/EmergencyBanner.js';
+import { CommandPanel } from '../commands/CommandPanel.js';
 import { MFA_MESSAGE } from '../emergency/text.js';
 import { vitalPoint } from '../charts/series.js';
 import { useVitals } from '../charts/useVitals.js';
@@ -15,6 +16,9 @@ import { ApiError, describeError } from '../session/api.js';
 const VitalCharts = lazy(() =>
   import('../charts/VitalCharts.js').then((m) => ({ default: m.VitalCharts })),
 );
+
+/** Roles policies/v1/commands.cedar lets command a patient's devices (the server decides each one). */
+const COMMANDERS = new Set(['doctor', 'nurse', 'responder']);
 
 const LIVE_TEXT: Record<LiveStatus, string> = {
   connecting: 'connecting…',
@@ -149,6 +153,7 @@ export function PatientPage(props: { pt: string }) {
         </Text>
       ) : null}
       {record ? <Record view={record} /> : null}
+      {!mine.emergency && COMMANDERS.has(mine.role ?? me.role) ? <CommandPanel pt={pt} /> : null}
       {mine.versions && !blocked ? (
         <Suspense fallback={<Loading label="Loading the charts…" />}>
           <VitalCharts vitals={vitals} />

@@ -3,6 +3,7 @@ import { startRegistration } from '@simplewebauthn/browser';
 import { Alert, Button, Stack, Text, Title } from '@mantine/core';
 import { addPasskey } from '../api/passkeys.js';
 import { useSession } from '../app/session.js';
+import { AlertEmail } from '../security/AlertEmail.js';
 import { PASSKEYS_NEED_A_NAME, passkeyProblem, passkeysPossibleAt } from '../security/text.js';
 
 /**
@@ -63,6 +64,7 @@ export function SecurityPage() {
           {problem}
         </Alert>
       ) : null}
+      <AlertEmail />
     </Stack>
   );
 }

@@ -26,15 +26,13 @@ export interface ApiOptions {
   fetch?: typeof fetch;
 }
 
-export type Api = <T>(
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  body?: unknown,
-) => Promise<T>;
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export type Api = <T>(method: Method, path: string, body?: unknown) => Promise<T>;
 
 export function createApi(opts: ApiOptions): Api {
   const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
-  return async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+  return async <T>(method: Method, path: string, body?: unknown) => {
     const token = opts.token();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
