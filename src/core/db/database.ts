@@ -70,7 +70,8 @@ async function migrate<DB>(
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's introspection still lists the tables of every schema; a schema that
   // another process drops meanwhile (a sibling test run, a tenant removed) fails
-  // that listing with 3F000 although ours is untouched. Nothing ran: try again.
+  // that listing with 3F000 (its schema gone) or 42P01 (one of its tables gone)
+  // although ours is untouched. Nothing ran: try again.
   for (let i = 0; i < 5 && error && isForeignSchemaGone(error, schema); i++) {
     await new Promise((r) => setTimeout(r, 20 * (i + 1)));
     ({ error, results } = await migrator.migrateToLatest());
@@ -85,9 +86,11 @@ function isForeignSchemaGone(error: unknown, schema: string | undefined): boolea
   const e = error as { code?: unknown; message?: unknown };
   return (
     schema !== undefined &&
-    e.code === '3F000' &&
+    (e.code === '3F000' || e.code === '42P01') &&
     typeof e.message === 'string' &&
-    !e.message.includes(`"${schema}"`)
+    // `schema "x" does not exist`, `relation "x.table" does not exist`: someone else's.
+    !e.message.includes(`"${schema}"`) &&
+    !e.message.includes(`"${schema}.`)
   );
 }
 
