@@ -41,6 +41,15 @@ export interface CountsAnswer {
   alerts: number;
 }
 
+/** process.memoryUsage() after a full GC when the child runs with --expose-gc (bench/sockets.ts). */
+export interface MemoryAnswer {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  gc: boolean;
+}
+
 /** Main-thread busy time so far (performance.eventLoopUtilization, ms). */
 export interface EluAnswer {
   activeMs: number;
@@ -131,6 +140,18 @@ serveAsChild(
     provision,
     counts,
     sql: () => Promise.resolve(sqlStats()),
+    memory: () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const m = process.memoryUsage();
+      return Promise.resolve({
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        gc: gc !== undefined,
+      } satisfies MemoryAnswer);
+    },
     elu: () => {
       const { active, idle } = performance.eventLoopUtilization();
       return Promise.resolve({ activeMs: active, idleMs: idle } satisfies EluAnswer);

@@ -2,6 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { importPublicKey } from '../src/crypto/hpke.js';
 import { fromBase64url } from '../src/crypto/encoding.js';
+import {
+  attributeRaised,
+  startAlertScreen,
+  type AlertScreen,
+  type AlertTick,
+} from './alert-screen.js';
 import { startCaregiver, type Caregiver } from './caregivers.js';
 import { benchScript, startChild, type ChildServer } from './child.js';
 import { tempDir } from './cleanup.js';
@@ -78,6 +84,16 @@ export interface StepResult {
   alertTicks: number;
   alertLatencyP50Ms: number;
   alertLatencyP99Ms: number;
+  /**
+   * Alert ticks: due at the gateway → `raised` event on the responder's live
+   * alert channel (ms), for the events whose tick is known (alert-screen.ts);
+   * how many were measured and how many events of the step were left out.
+   */
+  alertToScreenP50Ms: number;
+  alertToScreenP99Ms: number;
+  alertToScreenMaxMs: number;
+  alertToScreenSamples: number;
+  alertToScreenUnknown: number;
   /** Inbox create answered, from the tick's due time (gateway queueing included, ms). */
   createP99Ms: number;
   maxGatewayBacklog: number;
@@ -109,6 +125,14 @@ export interface PipelineResult {
   decrypted: number;
   decryptedOk: number;
   decryptProblems: string[];
+  /** The responder's live alert channel over the whole run: high alerts raised, resolves that failed. */
+  screen: {
+    raised: number;
+    resolveFailures: number;
+    firstResolveError?: string;
+    /** Times the CSE cut the responder's notification channel (a resolved high alert withdraws R). */
+    responderReconnects: number;
+  };
   /** Server-side accounting over the whole run (search and measured phase). */
   consistency: CountsAnswer & {
     ticksCreated: number;
@@ -127,6 +151,10 @@ interface Ctx {
   fleet: SimGateway[];
   nurse: Caregiver;
   responder: Caregiver;
+  /** The responder's live alert channel; a doctor resolves each alert raised. */
+  screen: AlertScreen;
+  /** Every alert tick created in the run, for attributeRaised. */
+  alertTicks: AlertTick[];
   pulses: Map<string, number>;
   opts: PipelineOptions;
   totals: { created: number; alertsCreated: number };
@@ -158,6 +186,10 @@ async function runLoad(
   const sent = await sendPaced(ctx.url, ctx.cseRn, ticks, ratePerSec, ctx.opts.connections);
   ctx.totals.created += sent.sentAt.size;
   for (const src of sent.sentAt.keys()) if (alertSrcs.has(src)) ctx.totals.alertsCreated++;
+  for (const t of ticks) {
+    const due = sent.sentAt.get(t.src);
+    if (t.alert && due !== undefined) ctx.alertTicks.push({ src: t.src, pt: t.gateway.pt, due });
+  }
 
   const done = (src: string) =>
     ctx.nurse.arrivals.has(src) && (!alertSrcs.has(src) || ctx.responder.arrivals.has(src));
@@ -167,6 +199,7 @@ async function runLoad(
     await sleep(20);
     pending = pending.filter((src) => !done(src));
   }
+  await screenSettled(ctx.screen);
   const t1 = nowMs();
   const cpu1 = await ctx.server.stats();
   const elu1 = await elu(ctx.server);
@@ -193,6 +226,11 @@ async function runLoad(
     if (done(src)) notified++;
   }
   const missing = sent.sentAt.size - notified;
+  const attributed = attributeRaised(ctx.alertTicks, ctx.screen.raised).known.filter((k) =>
+    alertSrcs.has(k.src),
+  );
+  const toScreen = attributed.map((k) => k.ms);
+  const raisedInStep = ctx.screen.raised.filter((e) => e.arrivedAt >= t0 && e.arrivedAt <= t1);
   const latencyP99Ms = percentile(latencies, 99);
   // A backlog shows as latency growing through the step: compare its first and last quarters.
   const quarter = Math.max(1, Math.floor(latencies.length / 4));
@@ -228,6 +266,11 @@ async function runLoad(
     alertTicks: alertSrcs.size,
     alertLatencyP50Ms: percentile(alertLatencies, 50),
     alertLatencyP99Ms: percentile(alertLatencies, 99),
+    alertToScreenP50Ms: percentile(toScreen, 50),
+    alertToScreenP99Ms: percentile(toScreen, 99),
+    alertToScreenMaxMs: percentile(toScreen, 100),
+    alertToScreenSamples: toScreen.length,
+    alertToScreenUnknown: Math.max(0, raisedInStep.length - toScreen.length),
     createP99Ms: sent.createP99Ms,
     maxGatewayBacklog: sent.maxGatewayBacklog,
     serverCpuUsPerTick: notified > 0 ? ((cpu1.cpuMs - cpu0.cpuMs) * 1000) / notified : NaN,
@@ -238,6 +281,25 @@ async function runLoad(
     ...(sent.firstError === undefined ? {} : { firstError: sent.firstError }),
     sql: sqlDelta(sql0, sql1),
   };
+}
+
+/**
+ * After a step's ticks are all notified, the last `raised` events may still
+ * be on their way and the doctor's resolves under way: waits until no event
+ * came for 300 ms (at most 2 s), then for the resolves.
+ */
+async function screenSettled(screen: AlertScreen): Promise<void> {
+  const start = nowMs();
+  let seen = screen.raised.length;
+  let since = nowMs();
+  while (nowMs() - since < 300 && nowMs() - start < 2000) {
+    await sleep(50);
+    if (screen.raised.length !== seen) {
+      seen = screen.raised.length;
+      since = nowMs();
+    }
+  }
+  await screen.settle();
 }
 
 /** Waits until every tick created so far has reached the nurse, or nothing arrives for 3 s (max 30 s). */
@@ -257,7 +319,7 @@ async function drainAll(ctx: Ctx): Promise<void> {
 }
 
 const fmtStep = (s: StepResult) =>
-  `${Math.round(s.ticksPerSec)} ticks/s: ${Math.round(s.observationsPerSec)} obs/s, p50/p99 ${Math.round(s.latencyP50Ms)}/${Math.round(s.latencyP99Ms)} ms, alert p99 ${Math.round(s.alertLatencyP99Ms)} ms, server ${Math.round(s.serverCpuPct)} % CPU${s.sustained ? '' : ` — ${s.why}`}`;
+  `${Math.round(s.ticksPerSec)} ticks/s: ${Math.round(s.observationsPerSec)} obs/s, p50/p99 ${Math.round(s.latencyP50Ms)}/${Math.round(s.latencyP99Ms)} ms, alert p99 ${Math.round(s.alertLatencyP99Ms)} ms, to screen p99 ${Math.round(s.alertToScreenP99Ms)} ms (${s.alertToScreenSamples}), server ${Math.round(s.serverCpuPct)} % CPU${s.sustained ? '' : ` — ${s.why}`}`;
 
 /**
  * Finds the highest load the pipeline keeps up with: steps of `stepSeconds`
@@ -326,6 +388,7 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
     execArgv,
   });
   const caregivers: Caregiver[] = [];
+  const closers: Array<() => Promise<void>> = [];
   let result: Omit<PipelineResult, 'profile'>;
   try {
     const info = server.info as unknown as {
@@ -344,6 +407,8 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       team: [
         { id: 'nurse-b', role: 'nurse' },
         { id: 'er-e', role: 'responder' },
+        // Resolves each alert as soon as it is raised, so that the next high tick raises another.
+        { id: 'dr-a', role: 'doctor' },
       ],
       patients: fleet.map(publicPart),
     };
@@ -365,6 +430,12 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
     };
     const nurse = await caregiver('nurse-b', 'all');
     const responder = await caregiver('er-e', 'alerts');
+    const screen = await startAlertScreen({
+      baseUrl: info.url,
+      token: provisioned.tokens['er-e']!,
+      resolverToken: provisioned.tokens['dr-a']!,
+    });
+    closers.push(() => screen.close());
 
     opts.log('pipeline: floors (HPKE open, AES-256-GCM seal, each stage) in this process');
     const floors = await measureFloors();
@@ -377,6 +448,8 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       fleet,
       nurse,
       responder,
+      screen,
+      alertTicks: [],
       pulses,
       opts,
       totals: { created: 0, alertsCreated: 0 },
@@ -416,6 +489,12 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       decrypted: nurse.decrypted + responder.decrypted,
       decryptedOk: nurse.decryptedOk + responder.decryptedOk,
       decryptProblems: [...nurse.decryptProblems, ...responder.decryptProblems],
+      screen: {
+        raised: screen.raised.length,
+        resolveFailures: screen.resolveFailures,
+        responderReconnects: responder.reconnects,
+        ...(screen.firstResolveError ? { firstResolveError: screen.firstResolveError } : {}),
+      },
       consistency: {
         ...counts,
         ticksCreated: ctx.totals.created,
@@ -426,6 +505,7 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
     };
   } finally {
     for (const c of caregivers) await c.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
     await server.stop();
     await scratch.remove();
   }

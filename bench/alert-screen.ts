@@ -1,0 +1,185 @@
+/**
+ * Alert to the screen (issue 5 item 7, `pipeline.alertToScreenP99Ms`): a
+ * responder's web app as the benchmark sees it. It holds the live alert
+ * channel (GET /app/alerts/live over WebSocket, docs/alerts.md) and notes
+ * when each `raised` event arrives; a doctor of every episode resolves each
+ * alert the moment it is seen (POST /app/alerts/:id/resolve), so the
+ * patient's next high tick raises a new alert instead of being folded into
+ * the open one (de-duplication: one deterioration is one alert). After a
+ * phase, `attributeRaised` works out which gateway tick raised which alert.
+ */
+import { Agent, request } from 'undici';
+import WebSocket from 'ws';
+import { WS_BEARER_PREFIX } from '../src/core/m2m/index.js';
+import { nowMs } from './stats.js';
+
+/** A `raised` event as the responder's socket got it, and when the doctor's resolve came back. */
+export interface RaisedSeen {
+  pt: string;
+  alertId: string;
+  /** Arrival on the responder's socket (ms, performance.timeOrigin + now). */
+  arrivedAt: number;
+  /** When the resolve was answered 2xx; undefined while under way or if it failed. */
+  resolvedAt?: number;
+}
+
+export interface AlertScreen {
+  /** Every high `raised` event seen so far, in arrival order. */
+  raised: RaisedSeen[];
+  /** Events of other kinds (routed, resolved…) and frames that were not events. */
+  otherEvents: number;
+  resolveFailures: number;
+  firstResolveError?: string;
+  /** Waits for the resolves under way. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface LiveFrame {
+  type?: string;
+  kind?: string;
+  alert?: { id?: string; pt?: string; cl?: string };
+}
+
+/** The live channel of `token`'s holder; resolves each high `raised` event with `resolverToken`. */
+export async function startAlertScreen(opts: {
+  baseUrl: string;
+  token: string;
+  resolverToken: string;
+}): Promise<AlertScreen> {
+  const agent = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
+  const pending = new Set<Promise<void>>();
+  const screen = {
+    raised: [] as RaisedSeen[],
+    otherEvents: 0,
+    resolveFailures: 0,
+    firstResolveError: undefined as string | undefined,
+  };
+  const resolve = async (seen: RaisedSeen) => {
+    try {
+      const res = await request(`${opts.baseUrl}/app/alerts/${seen.alertId}/resolve`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${opts.resolverToken}` },
+      });
+      const body = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) seen.resolvedAt = nowMs();
+      else throw new Error(`HTTP ${res.statusCode} ${body.slice(0, 200)}`);
+    } catch (err) {
+      screen.resolveFailures++;
+      screen.firstResolveError ??= (err as Error).message;
+    }
+  };
+  const ws = new WebSocket(
+    `${opts.baseUrl.replace(/^http/, 'ws')}/app/alerts/live`,
+    ['tutela.alerts.v1', `${WS_BEARER_PREFIX}${opts.token}`],
+    { perMessageDeflate: false },
+  );
+  ws.on('message', (data) => {
+    const arrivedAt = nowMs();
+    let frame: LiveFrame;
+    try {
+      frame = JSON.parse(String(data)) as LiveFrame;
+    } catch {
+      screen.otherEvents++;
+      return;
+    }
+    const a = frame.alert;
+    if (frame.type !== 'event' || frame.kind !== 'raised' || a?.cl !== 'high' || !a.id || !a.pt) {
+      screen.otherEvents++;
+      return;
+    }
+    const seen: RaisedSeen = { pt: a.pt, alertId: a.id, arrivedAt };
+    screen.raised.push(seen);
+    const p = resolve(seen);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  });
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+    ws.once('unexpected-response', (_req, r) =>
+      rej(new Error(`alert live channel refused: HTTP ${r.statusCode}`)),
+    );
+  });
+  return Object.assign(screen, {
+    settle: async () => {
+      await Promise.all([...pending]);
+    },
+    close: async () => {
+      ws.close();
+      await agent.close();
+    },
+  });
+}
+
+/** A high tick a gateway sent: its patient and the time it was due (ms, as sentAt). */
+export interface AlertTick {
+  src: string;
+  pt: string;
+  due: number;
+}
+
+/**
+ * Ticks due this long before a resolve was answered are taken as processed
+ * by then: twice the pipeline's latency ceiling at a sustained load (its
+ * every tick is notified well within 1 s), used only to find the thread
+ * again after an event whose tick was not known.
+ */
+export const RESYNC_MS = 2000;
+
+export interface Attributed {
+  src: string;
+  pt: string;
+  /** Tick due → `raised` event on the responder's socket (ms). */
+  ms: number;
+}
+
+/**
+ * Which tick raised which alert. Per patient, ticks are processed in order
+ * (the gateway sends one at a time). Once the resolve of the patient's
+ * previous alert was answered at r, the first high tick processed after r
+ * raises the next alert; a high tick due after r is processed after r. So
+ * the next `raised` event belongs to the first high tick due after r,
+ * **provided** no other high tick could still have been waiting at r: none
+ * due after the tick that raised the previous alert and at or before r (it
+ * might have been folded into the open alert, or might raise the new one).
+ * Such an event, and one whose resolve failed, are not measured ("unknown");
+ * after an unknown one, ticks due RESYNC_MS before the resolve count as done.
+ * The first alert of a patient is known when no high tick of theirs came
+ * before it. Returns the known ones and how many events were left out.
+ */
+export function attributeRaised(
+  ticks: readonly AlertTick[],
+  raised: readonly RaisedSeen[],
+): { known: Attributed[]; unknown: number } {
+  const byPt = new Map<string, AlertTick[]>();
+  for (const t of ticks) {
+    const list = byPt.get(t.pt) ?? [];
+    list.push(t);
+    byPt.set(t.pt, list);
+  }
+  for (const list of byPt.values()) list.sort((a, b) => a.due - b.due);
+  const state = new Map<string, { resolvedAt: number; doneUpTo: number }>();
+  const known: Attributed[] = [];
+  let unknown = 0;
+  for (const e of [...raised].sort((a, b) => a.arrivedAt - b.arrivedAt)) {
+    const list = byPt.get(e.pt) ?? [];
+    const s = state.get(e.pt) ?? { resolvedAt: -Infinity, doneUpTo: -Infinity };
+    const tick = list.find((t) => t.due > s.resolvedAt && t.due <= e.arrivedAt);
+    const waiting = list.some((t) => t.due > s.doneUpTo && t.due <= s.resolvedAt);
+    const ok = tick !== undefined && !waiting;
+    if (ok) known.push({ src: tick.src, pt: e.pt, ms: e.arrivedAt - tick.due });
+    else unknown++;
+    if (e.resolvedAt === undefined) {
+      // The alert may still be open: its patient raises nothing more until someone resolves it.
+      state.set(e.pt, { resolvedAt: e.arrivedAt, doneUpTo: e.arrivedAt - RESYNC_MS });
+      continue;
+    }
+    state.set(e.pt, {
+      resolvedAt: e.resolvedAt,
+      doneUpTo: ok ? tick.due : e.resolvedAt - RESYNC_MS,
+    });
+  }
+  return { known, unknown };
+}
