@@ -19,10 +19,14 @@ import { serveAsChild } from './child-protocol.js';
 import { instrumentSqlite } from './sql-stats.js';
 
 export interface ProvisionRequest {
-  /** People to add (once) and put in every patient's care team. */
+  /** People to add (once) and put in every patient's care team (unless the patient names its own). */
   team: Array<{ id: string; role: Role }>;
-  /** Patients, each with one gateway and its public key (base64url of 32 bytes). */
-  patients: Array<{ pt: string; dev: string; publicKey: string }>;
+  /**
+   * Patients, each with one gateway and its public key (base64url of 32 bytes),
+   * and optionally its own care team (ids among `team`): a CSE access control
+   * policy holds at most 1,024 originators, so 10,000 caregivers need several patients.
+   */
+  patients: Array<{ pt: string; dev: string; publicKey: string; team?: string[] }>;
 }
 
 export interface ProvisionAnswer {
@@ -95,7 +99,7 @@ async function provision(payload: unknown): Promise<ProvisionAnswer> {
         await app!.provision({
           pt: p.pt,
           gateway: { dev: p.dev, publicKey: fromBase64url(p.publicKey) },
-          team,
+          team: p.team ?? team,
         });
     }),
   );
