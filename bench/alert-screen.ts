@@ -19,6 +19,12 @@ export interface RaisedSeen {
   alertId: string;
   /** Arrival on the responder's socket (ms, performance.timeOrigin + now). */
   arrivedAt: number;
+  /**
+   * The event's own `at`: the server's clock when the engine began to raise
+   * it, after the pipeline had processed the tick (ms since the epoch; the
+   * same clock as arrivedAt on one machine, to within a millisecond).
+   */
+  eventAt: number;
   /** When the resolve was answered 2xx; undefined while under way or if it failed. */
   resolvedAt?: number;
 }
@@ -38,6 +44,7 @@ export interface AlertScreen {
 interface LiveFrame {
   type?: string;
   kind?: string;
+  at?: number;
   alert?: { id?: string; pt?: string; cl?: string };
 }
 
@@ -89,7 +96,7 @@ export async function startAlertScreen(opts: {
       screen.otherEvents++;
       return;
     }
-    const seen: RaisedSeen = { pt: a.pt, alertId: a.id, arrivedAt };
+    const seen: RaisedSeen = { pt: a.pt, alertId: a.id, arrivedAt, eventAt: frame.at ?? NaN };
     screen.raised.push(seen);
     const p = resolve(seen);
     pending.add(p);
@@ -133,6 +140,9 @@ export interface Attributed {
   pt: string;
   /** Tick due → `raised` event on the responder's socket (ms). */
   ms: number;
+  /** Of which: tick due → the engine raising it (event `at`), and from there to the socket (ms). */
+  toRaiseMs: number;
+  pushMs: number;
 }
 
 /**
@@ -169,7 +179,14 @@ export function attributeRaised(
     const tick = list.find((t) => t.due > s.resolvedAt && t.due <= e.arrivedAt);
     const waiting = list.some((t) => t.due > s.doneUpTo && t.due <= s.resolvedAt);
     const ok = tick !== undefined && !waiting;
-    if (ok) known.push({ src: tick.src, pt: e.pt, ms: e.arrivedAt - tick.due });
+    if (ok)
+      known.push({
+        src: tick.src,
+        pt: e.pt,
+        ms: e.arrivedAt - tick.due,
+        toRaiseMs: e.eventAt - tick.due,
+        pushMs: e.arrivedAt - e.eventAt,
+      });
     else unknown++;
     if (e.resolvedAt === undefined) {
       // The alert may still be open: its patient raises nothing more until someone resolves it.

@@ -37,6 +37,15 @@ export interface PipelineReport {
   alertToScreenSamples: number;
   /** `raised` events of the measured phase whose tick could not be told for sure (left out). */
   alertToScreenUnknown: number;
+  /**
+   * The same split at the event's own time (`at`, the server's clock when the
+   * engine began to raise it): tick due → engine raising (pipeline, CSE,
+   * finding), then engine → socket (transaction, audit, live push).
+   */
+  alertRaiseP50Ms: number;
+  alertRaiseP99Ms: number;
+  alertPushP50Ms: number;
+  alertPushP99Ms: number;
   /** Over the whole run: high alerts raised on the screen, and the doctor's resolves that failed. */
   alertsRaised: number;
   alertResolveFailures: number;
@@ -184,6 +193,10 @@ export function pipelineReport(
     alertToScreenMaxMs: round(m.alertToScreenMaxMs),
     alertToScreenSamples: m.alertToScreenSamples,
     alertToScreenUnknown: m.alertToScreenUnknown,
+    alertRaiseP50Ms: round(m.alertRaiseP50Ms),
+    alertRaiseP99Ms: round(m.alertRaiseP99Ms),
+    alertPushP50Ms: round(m.alertPushP50Ms),
+    alertPushP99Ms: round(m.alertPushP99Ms),
     alertsRaised: r.screen.raised,
     alertResolveFailures: r.screen.resolveFailures,
     responderChannelCuts: r.screen.responderReconnects,
@@ -256,6 +269,10 @@ export function pipelineRows(p: PipelineReport): string[] {
         [
           'alert to screen p50 / p99 / max (→ live channel)',
           `${fmt(p.alertToScreenP50Ms)} / ${fmt(p.alertToScreenP99Ms)} / ${fmt(p.alertToScreenMaxMs)} ms over ${fmt(p.alertToScreenSamples)} alerts raised (${fmt(p.alertToScreenUnknown)} left out: tick not known)`,
+        ],
+        [
+          '  of which due → raised / raised → screen p50, p99',
+          `${fmt(p.alertRaiseP50Ms)}, ${fmt(p.alertRaiseP99Ms)} / ${fmt(p.alertPushP50Ms)}, ${fmt(p.alertPushP99Ms)} ms`,
         ],
         [
           'ticks sent / notified / missing',

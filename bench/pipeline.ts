@@ -94,6 +94,11 @@ export interface StepResult {
   alertToScreenMaxMs: number;
   alertToScreenSamples: number;
   alertToScreenUnknown: number;
+  /** The same split at the event's `at` (server clock): tick due → engine raising, then → socket. */
+  alertRaiseP50Ms: number;
+  alertRaiseP99Ms: number;
+  alertPushP50Ms: number;
+  alertPushP99Ms: number;
   /** Inbox create answered, from the tick's due time (gateway queueing included, ms). */
   createP99Ms: number;
   maxGatewayBacklog: number;
@@ -271,6 +276,22 @@ async function runLoad(
     alertToScreenMaxMs: percentile(toScreen, 100),
     alertToScreenSamples: toScreen.length,
     alertToScreenUnknown: Math.max(0, raisedInStep.length - toScreen.length),
+    alertRaiseP50Ms: percentile(
+      attributed.map((k) => k.toRaiseMs),
+      50,
+    ),
+    alertRaiseP99Ms: percentile(
+      attributed.map((k) => k.toRaiseMs),
+      99,
+    ),
+    alertPushP50Ms: percentile(
+      attributed.map((k) => k.pushMs),
+      50,
+    ),
+    alertPushP99Ms: percentile(
+      attributed.map((k) => k.pushMs),
+      99,
+    ),
     createP99Ms: sent.createP99Ms,
     maxGatewayBacklog: sent.maxGatewayBacklog,
     serverCpuUsPerTick: notified > 0 ? ((cpu1.cpuMs - cpu0.cpuMs) * 1000) / notified : NaN,

@@ -65,6 +65,8 @@ export interface Report {
   profile?: ProfileSummary;
   /** CPU profile of the whole platform under the pipeline load (--profile). */
   pipelineProfile?: ProfileSummary;
+  /** CPU profile of the platform holding the caregiver sockets (--profile). */
+  wsProfile?: ProfileSummary;
   notes: string[];
 }
 
@@ -227,6 +229,8 @@ export function formatTable(r: Report): string {
   if (r.profile) out.push(...profileRows('CPU profile of the CSE process', r.profile));
   if (r.pipelineProfile)
     out.push(...profileRows('CPU profile of the platform under pipeline load', r.pipelineProfile));
+  if (r.wsProfile)
+    out.push(...profileRows('CPU profile of the platform holding the sockets', r.wsProfile));
   const perTick = r.pipeline?.profileUsPerTick;
   if (perTick)
     out.push(

@@ -165,7 +165,11 @@ async function main(): Promise<void> {
 
   let ws: SocketsResult | undefined;
   if (parts.includes('ws')) {
-    ws = await benchSockets({ clients, log });
+    ws = await benchSockets({
+      clients,
+      log,
+      ...(profileDir ? { profileDir: join(profileDir, 'ws') } : {}),
+    });
     if (ws.failed > 0) notes.push(`ws: ${ws.failed} sockets did not open: ${ws.firstError}`);
     if (ws.broadcastReached < ws.connectedClients)
       notes.push(
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
   if (sqlite?.profile) profile = summariseProfile(sqlite.profile);
   else if (profileDir && sqlite) notes.push(`no CPU profile of the CSE found in ${profileDir}`);
   let pipelineProfile: ProfileSummary | undefined;
+  const wsProfile = ws?.profile ? summariseProfile(ws.profile) : undefined;
   if (pipelineRun?.profile)
     pipelineProfile = summariseProfile(pipelineRun.profile, 25, pipelineStages);
   else if (profileDir && pipelineRun)
@@ -280,6 +285,7 @@ async function main(): Promise<void> {
     ],
     ...(profile ? { profile } : {}),
     ...(pipelineProfile ? { pipelineProfile } : {}),
+    ...(wsProfile ? { wsProfile } : {}),
     notes,
   };
   const file = writeLatest(report);

@@ -11,7 +11,7 @@
  * the alerts they raise reach every socket (each nurse hears their patient),
  * and how many got theirs, and when, is measured.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { WS_BEARER_PREFIX } from '../src/core/m2m/index.js';
@@ -19,7 +19,7 @@ import { fromBase64url } from '../src/crypto/encoding.js';
 import { importPublicKey, sealReading, type CryptoKey } from '../src/crypto/hpke.js';
 import { benchScript, startChild } from './child.js';
 import { tempDir } from './cleanup.js';
-import { childEnv } from './cse.js';
+import { childEnv, profileOf } from './cse.js';
 import { makeFleet, publicPart, sendPaced, type SealedTick, type SimGateway } from './gateways.js';
 import type { MemoryAnswer, ProvisionAnswer, ProvisionRequest } from './pipeline-server.js';
 import { nowMs, percentile, sleep } from './stats.js';
@@ -42,6 +42,8 @@ const BROADCAST_MAX_MS = 60_000;
 
 export interface SocketsOptions {
   clients: number;
+  /** With --profile: the child runs under --cpu-prof and writes its profile here. */
+  profileDir?: string;
   log: (msg: string) => void;
 }
 
@@ -81,6 +83,8 @@ export interface SocketsResult {
   broadcastMaxMs: number;
   /** The child's RSS once the broadcast was out (MB, after a full GC). */
   rssAfterBroadcastMb: number;
+  /** The child's CPU profile (--profile): provisioning, the sockets opening, the broadcast. */
+  profile?: string;
 }
 
 /** A high (NEWS2 16) tick of `g`, sealed the real way. */
@@ -136,9 +140,14 @@ export async function benchSockets(opts: SocketsOptions): Promise<SocketsResult>
       ...childEnv(),
       BENCH_PIPELINE_OVERRIDES: JSON.stringify({ dataDir: join(scratch.dir, 'data') }),
     },
-    execArgv: ['--expose-gc'],
+    execArgv: [
+      '--expose-gc',
+      ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []),
+    ],
   });
+  if (opts.profileDir) mkdirSync(opts.profileDir, { recursive: true });
   const sockets: WebSocket[] = [];
+  let result: SocketsResult;
   try {
     const info = server.info as unknown as {
       url: string;
@@ -234,7 +243,7 @@ export async function benchSockets(opts: SocketsOptions): Promise<SocketsResult>
     }
     const latencies = [...arrivals].map(([i, at]) => at - dues[patientOf(i)]!);
     const afterBroadcast = await server.ask<MemoryAnswer>('memory');
-    return {
+    result = {
       requested: opts.clients,
       patients: fleet.length,
       connectedClients: connected,
@@ -265,4 +274,6 @@ export async function benchSockets(opts: SocketsOptions): Promise<SocketsResult>
     await server.stop();
     await scratch.remove();
   }
+  const profile = opts.profileDir && profileOf(opts.profileDir, server.pid);
+  return profile ? { ...result, profile } : result;
 }
