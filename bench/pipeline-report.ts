@@ -21,7 +21,7 @@ export interface PipelineReport {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
-  /** High-CL tick due → responder notified with its alert (ms). */
+  /** High-CL tick due → the alert subscriber (a doctor since issue 5; the responder before) notified with its alert version (ms). */
   alertLatencyP50Ms: number;
   alertLatencyP99Ms: number;
   alertTicks: number;
@@ -49,8 +49,8 @@ export interface PipelineReport {
   /** Over the whole run: high alerts raised on the screen, and the doctor's resolves that failed. */
   alertsRaised: number;
   alertResolveFailures: number;
-  /** Times the CSE cut the responder's notification channel and the bench client reconnected. */
-  responderChannelCuts: number;
+  /** Times the CSE cut a bench caregiver's notification channel and it reconnected (expected 0). */
+  channelCuts: number;
   ticksSent: number;
   ticksNotified: number;
   missing: number;
@@ -199,7 +199,7 @@ export function pipelineReport(
     alertPushP99Ms: round(m.alertPushP99Ms),
     alertsRaised: r.screen.raised,
     alertResolveFailures: r.screen.resolveFailures,
-    responderChannelCuts: r.screen.responderReconnects,
+    channelCuts: r.screen.channelCuts,
     ticksSent: m.sent,
     ticksNotified: m.notified,
     missing: m.missing,
@@ -263,7 +263,7 @@ export function pipelineRows(p: PipelineReport): string[] {
           `${fmt(p.latencyP50Ms)} / ${fmt(p.latencyP99Ms)} / ${fmt(p.latencyMaxMs)} ms`,
         ],
         [
-          'alert latency p50 / p99 (→ responder notified)',
+          'alert latency p50 / p99 (→ doctor notified)',
           `${fmt(p.alertLatencyP50Ms)} / ${fmt(p.alertLatencyP99Ms)} ms over ${fmt(p.alertTicks)} alerts`,
         ],
         [
