@@ -128,10 +128,11 @@ export interface AlertTick {
 }
 
 /**
- * Ticks due this long before a resolve was answered are taken as processed
- * by then: twice the pipeline's latency ceiling at a sustained load (its
- * every tick is notified well within 1 s), used only to find the thread
- * again after an event whose tick was not known.
+ * A bound on how long the platform takes to process a tick (twice the
+ * pipeline's latency ceiling; at a sustained load every tick is notified
+ * well within 1 s): a tick due more than this before the engine raised an
+ * alert did not raise it, and one due this long before a resolve was
+ * processed by then.
  */
 export const RESYNC_MS = 2000;
 
@@ -147,17 +148,23 @@ export interface Attributed {
 
 /**
  * Which tick raised which alert. Per patient, ticks are processed in order
- * (the gateway sends one at a time). Once the resolve of the patient's
- * previous alert was answered at r, the first high tick processed after r
- * raises the next alert; a high tick due after r is processed after r. So
- * the next `raised` event belongs to the first high tick due after r,
- * **provided** no other high tick could still have been waiting at r: none
- * due after the tick that raised the previous alert and at or before r (it
- * might have been folded into the open alert, or might raise the new one).
- * Such an event, and one whose resolve failed, are not measured ("unknown");
- * after an unknown one, ticks due RESYNC_MS before the resolve count as done.
- * The first alert of a patient is known when no high tick of theirs came
- * before it. Returns the known ones and how many events were left out.
+ * (the gateway sends one at a time), and while an alert is open the
+ * patient's high ticks are folded into it. Once the resolve of the previous
+ * alert was answered at r, the next alert is raised by the first high tick
+ * processed after r. Ticks known to be processed before r (up to the one
+ * that raised the previous alert) cannot have raised it; a tick due after r
+ * is processed after r. So the next `raised` event belongs to:
+ * - the first high tick due after r, if no other tick was due between the
+ *   previous raiser and r (such a tick might have been folded into the open
+ *   alert, or might have raised the new one); or else
+ * - the only high tick that could have raised it, if there is just one;
+ * otherwise it is not measured ("unknown"). A tick due more than RESYNC_MS
+ * before the event's `at` is not a possible raiser. After an unknown event,
+ * ticks up to its earliest possible raiser, and those due RESYNC_MS before
+ * its resolve, count as processed. An event whose resolve failed leaves the
+ * patient's alert open for an unknown time: the next one is known only if
+ * one tick alone could have raised it. Returns the known ones and how many
+ * events were left out.
  */
 export function attributeRaised(
   ticks: readonly AlertTick[],
@@ -170,16 +177,19 @@ export function attributeRaised(
     byPt.set(t.pt, list);
   }
   for (const list of byPt.values()) list.sort((a, b) => a.due - b.due);
+  // resolvedAt: when the previous alert was known closed; doneUpTo: ticks due up to it were processed before.
   const state = new Map<string, { resolvedAt: number; doneUpTo: number }>();
   const known: Attributed[] = [];
   let unknown = 0;
   for (const e of [...raised].sort((a, b) => a.arrivedAt - b.arrivedAt)) {
-    const list = byPt.get(e.pt) ?? [];
     const s = state.get(e.pt) ?? { resolvedAt: -Infinity, doneUpTo: -Infinity };
-    const tick = list.find((t) => t.due > s.resolvedAt && t.due <= e.arrivedAt);
-    const waiting = list.some((t) => t.due > s.doneUpTo && t.due <= s.resolvedAt);
-    const ok = tick !== undefined && !waiting;
-    if (ok)
+    const earliest = Number.isFinite(e.eventAt) ? e.eventAt - RESYNC_MS : -Infinity;
+    const possible = (byPt.get(e.pt) ?? []).filter(
+      (t) => t.due > s.doneUpTo && t.due >= earliest && t.due <= e.arrivedAt,
+    );
+    const uncertain = possible.some((t) => t.due <= s.resolvedAt);
+    const tick = !uncertain || possible.length === 1 ? possible[0] : undefined;
+    if (tick)
       known.push({
         src: tick.src,
         pt: e.pt,
@@ -188,14 +198,15 @@ export function attributeRaised(
         pushMs: e.arrivedAt - e.eventAt,
       });
     else unknown++;
-    if (e.resolvedAt === undefined) {
-      // The alert may still be open: its patient raises nothing more until someone resolves it.
-      state.set(e.pt, { resolvedAt: e.arrivedAt, doneUpTo: e.arrivedAt - RESYNC_MS });
-      continue;
-    }
+    const resolvedAt = e.resolvedAt ?? Infinity;
     state.set(e.pt, {
-      resolvedAt: e.resolvedAt,
-      doneUpTo: ok ? tick.due : e.resolvedAt - RESYNC_MS,
+      resolvedAt,
+      doneUpTo: tick
+        ? tick.due
+        : Math.max(
+            possible[0]?.due ?? s.doneUpTo,
+            e.resolvedAt === undefined ? -Infinity : e.resolvedAt - RESYNC_MS,
+          ),
     });
   }
   return { known, unknown };
