@@ -28,6 +28,14 @@ export interface Caregiver {
   decrypted: number;
   decryptedOk: number;
   decryptProblems: string[];
+  /**
+   * Times the CSE cut this caregiver's channel (1008, access withdrawn) and
+   * it connected again at once, as a real client does: a responder's R
+   * access ends when a high alert is resolved (docs/alerts.md), and the CSE
+   * then cuts the AE's channels (ISSUE-4 item 3). Notifications meanwhile are
+   * parked by the CSE and delivered on reconnect.
+   */
+  reconnects: number;
   /** Waits for the sample decryptions still under way. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -78,6 +86,7 @@ export async function startCaregiver(opts: CaregiverOptions): Promise<Caregiver>
     decrypted: 0,
     decryptedOk: 0,
     decryptProblems: [] as string[],
+    reconnects: 0,
   };
   const pending = new Set<Promise<void>>();
   let seen = 0;
@@ -101,11 +110,14 @@ export async function startCaregiver(opts: CaregiverOptions): Promise<Caregiver>
   };
 
   // The channel proves its AE with the caregiver's token, as the CLI and the web app do.
-  const ws = new WebSocket(
-    `${opts.baseUrl.replace(/^http/, 'ws')}/ws?ae=${encodeURIComponent(me.ae)}`,
-    ['oneM2M.json', `${WS_BEARER_PREFIX}${opts.token}`],
-  );
-  ws.on('message', (data) => {
+  const channel = () =>
+    new WebSocket(`${opts.baseUrl.replace(/^http/, 'ws')}/ws?ae=${encodeURIComponent(me.ae)}`, [
+      'oneM2M.json',
+      `${WS_BEARER_PREFIX}${opts.token}`,
+    ]);
+  let closing = false;
+  let ws = channel();
+  const onMessage = (data: WebSocket.RawData) => {
     const arrived = nowMs();
     let frame: Frame;
     try {
@@ -133,7 +145,17 @@ export async function startCaregiver(opts: CaregiverOptions): Promise<Caregiver>
     if (c.arrivals.has(src)) c.duplicates++;
     else c.arrivals.set(src, arrived);
     if (seen++ % opts.sampleEvery === 0) sample(con, src);
-  });
+  };
+  const onClose = (code: number) => {
+    if (closing || code !== 1008) return;
+    c.reconnects++;
+    ws = channel();
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', () => undefined);
+  };
+  ws.on('message', onMessage);
+  ws.on('close', onClose);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -148,6 +170,7 @@ export async function startCaregiver(opts: CaregiverOptions): Promise<Caregiver>
       await Promise.all([...pending]);
     },
     close: async () => {
+      closing = true;
       ws.close();
       await session.close();
     },

@@ -19,10 +19,14 @@ import { serveAsChild } from './child-protocol.js';
 import { instrumentSqlite } from './sql-stats.js';
 
 export interface ProvisionRequest {
-  /** People to add (once) and put in every patient's care team. */
+  /** People to add (once) and put in every patient's care team (unless the patient names its own). */
   team: Array<{ id: string; role: Role }>;
-  /** Patients, each with one gateway and its public key (base64url of 32 bytes). */
-  patients: Array<{ pt: string; dev: string; publicKey: string }>;
+  /**
+   * Patients, each with one gateway and its public key (base64url of 32 bytes),
+   * and optionally its own care team (ids among `team`): a CSE access control
+   * policy holds at most 1,024 originators, so 10,000 caregivers need several patients.
+   */
+  patients: Array<{ pt: string; dev: string; publicKey: string; team?: string[] }>;
 }
 
 export interface ProvisionAnswer {
@@ -39,6 +43,15 @@ export interface CountsAnswer {
   /** Content instances in every patient's rl-<k> containers, and in the alert-<k> ones. */
   versions: number;
   alerts: number;
+}
+
+/** process.memoryUsage() after a full GC when the child runs with --expose-gc (bench/sockets.ts). */
+export interface MemoryAnswer {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  gc: boolean;
 }
 
 /** Main-thread busy time so far (performance.eventLoopUtilization, ms). */
@@ -86,7 +99,7 @@ async function provision(payload: unknown): Promise<ProvisionAnswer> {
         await app!.provision({
           pt: p.pt,
           gateway: { dev: p.dev, publicKey: fromBase64url(p.publicKey) },
-          team,
+          team: p.team ?? team,
         });
     }),
   );
@@ -131,6 +144,18 @@ serveAsChild(
     provision,
     counts,
     sql: () => Promise.resolve(sqlStats()),
+    memory: () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const m = process.memoryUsage();
+      return Promise.resolve({
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        gc: gc !== undefined,
+      } satisfies MemoryAnswer);
+    },
     elu: () => {
       const { active, idle } = performance.eventLoopUtilization();
       return Promise.resolve({ activeMs: active, idleMs: idle } satisfies EluAnswer);

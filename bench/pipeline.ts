@@ -2,6 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { importPublicKey } from '../src/crypto/hpke.js';
 import { fromBase64url } from '../src/crypto/encoding.js';
+import {
+  attributeRaised,
+  startAlertScreen,
+  type AlertScreen,
+  type AlertTick,
+} from './alert-screen.js';
 import { startCaregiver, type Caregiver } from './caregivers.js';
 import { benchScript, startChild, type ChildServer } from './child.js';
 import { tempDir } from './cleanup.js';
@@ -61,7 +67,7 @@ export interface StepResult {
   ticksPerSec: number;
   perPatientPerSec: number;
   seconds: number;
-  /** Ticks sent, created in the inbox (2xx), and fully notified (nurse; responder too for alerts). */
+  /** Ticks sent, created in the inbox (2xx), and fully notified (nurse; alert subscriber too for alerts). */
   sent: number;
   created: number;
   failed: number;
@@ -74,10 +80,25 @@ export interface StepResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
-  /** Alert ticks: due at the gateway → alert notified to the responder (ms). */
+  /** Alert ticks: due at the gateway → alert version notified to the alert subscriber (ms). */
   alertTicks: number;
   alertLatencyP50Ms: number;
   alertLatencyP99Ms: number;
+  /**
+   * Alert ticks: due at the gateway → `raised` event on the responder's live
+   * alert channel (ms), for the events whose tick is known (alert-screen.ts);
+   * how many were measured and how many events of the step were left out.
+   */
+  alertToScreenP50Ms: number;
+  alertToScreenP99Ms: number;
+  alertToScreenMaxMs: number;
+  alertToScreenSamples: number;
+  alertToScreenUnknown: number;
+  /** The same split at the event's `at` (server clock): tick due → engine raising, then → socket. */
+  alertRaiseP50Ms: number;
+  alertRaiseP99Ms: number;
+  alertPushP50Ms: number;
+  alertPushP99Ms: number;
   /** Inbox create answered, from the tick's due time (gateway queueing included, ms). */
   createP99Ms: number;
   maxGatewayBacklog: number;
@@ -109,6 +130,14 @@ export interface PipelineResult {
   decrypted: number;
   decryptedOk: number;
   decryptProblems: string[];
+  /** The responder's live alert channel over the whole run: high alerts raised, resolves that failed. */
+  screen: {
+    raised: number;
+    resolveFailures: number;
+    firstResolveError?: string;
+    /** Times the CSE cut a caregiver's notification channel and it reconnected (should be 0). */
+    channelCuts: number;
+  };
   /** Server-side accounting over the whole run (search and measured phase). */
   consistency: CountsAnswer & {
     ticksCreated: number;
@@ -126,7 +155,18 @@ interface Ctx {
   appKey: AppKey;
   fleet: SimGateway[];
   nurse: Caregiver;
+  /**
+   * Subscribed to every alert-<AL> over the CSE: the doctor since issue 5
+   * (the responder before). A responder reads at R only while a high alert
+   * is open, and resolving one makes the CSE cut the responder's channel
+   * (docs/benchmarks.md, issue 5 findings): with an alert resolved at every
+   * high tick, that measured the reconnects, not the pipeline.
+   */
   responder: Caregiver;
+  /** The responder's live alert channel; a doctor resolves each alert raised. */
+  screen: AlertScreen;
+  /** Every alert tick created in the run, for attributeRaised. */
+  alertTicks: AlertTick[];
   pulses: Map<string, number>;
   opts: PipelineOptions;
   totals: { created: number; alertsCreated: number };
@@ -158,6 +198,10 @@ async function runLoad(
   const sent = await sendPaced(ctx.url, ctx.cseRn, ticks, ratePerSec, ctx.opts.connections);
   ctx.totals.created += sent.sentAt.size;
   for (const src of sent.sentAt.keys()) if (alertSrcs.has(src)) ctx.totals.alertsCreated++;
+  for (const t of ticks) {
+    const due = sent.sentAt.get(t.src);
+    if (t.alert && due !== undefined) ctx.alertTicks.push({ src: t.src, pt: t.gateway.pt, due });
+  }
 
   const done = (src: string) =>
     ctx.nurse.arrivals.has(src) && (!alertSrcs.has(src) || ctx.responder.arrivals.has(src));
@@ -167,6 +211,7 @@ async function runLoad(
     await sleep(20);
     pending = pending.filter((src) => !done(src));
   }
+  await screenSettled(ctx.screen);
   const t1 = nowMs();
   const cpu1 = await ctx.server.stats();
   const elu1 = await elu(ctx.server);
@@ -193,6 +238,11 @@ async function runLoad(
     if (done(src)) notified++;
   }
   const missing = sent.sentAt.size - notified;
+  const attributed = attributeRaised(ctx.alertTicks, ctx.screen.raised).known.filter((k) =>
+    alertSrcs.has(k.src),
+  );
+  const toScreen = attributed.map((k) => k.ms);
+  const raisedInStep = ctx.screen.raised.filter((e) => e.arrivedAt >= t0 && e.arrivedAt <= t1);
   const latencyP99Ms = percentile(latencies, 99);
   // A backlog shows as latency growing through the step: compare its first and last quarters.
   const quarter = Math.max(1, Math.floor(latencies.length / 4));
@@ -228,6 +278,27 @@ async function runLoad(
     alertTicks: alertSrcs.size,
     alertLatencyP50Ms: percentile(alertLatencies, 50),
     alertLatencyP99Ms: percentile(alertLatencies, 99),
+    alertToScreenP50Ms: percentile(toScreen, 50),
+    alertToScreenP99Ms: percentile(toScreen, 99),
+    alertToScreenMaxMs: percentile(toScreen, 100),
+    alertToScreenSamples: toScreen.length,
+    alertToScreenUnknown: Math.max(0, raisedInStep.length - toScreen.length),
+    alertRaiseP50Ms: percentile(
+      attributed.map((k) => k.toRaiseMs),
+      50,
+    ),
+    alertRaiseP99Ms: percentile(
+      attributed.map((k) => k.toRaiseMs),
+      99,
+    ),
+    alertPushP50Ms: percentile(
+      attributed.map((k) => k.pushMs),
+      50,
+    ),
+    alertPushP99Ms: percentile(
+      attributed.map((k) => k.pushMs),
+      99,
+    ),
     createP99Ms: sent.createP99Ms,
     maxGatewayBacklog: sent.maxGatewayBacklog,
     serverCpuUsPerTick: notified > 0 ? ((cpu1.cpuMs - cpu0.cpuMs) * 1000) / notified : NaN,
@@ -238,6 +309,25 @@ async function runLoad(
     ...(sent.firstError === undefined ? {} : { firstError: sent.firstError }),
     sql: sqlDelta(sql0, sql1),
   };
+}
+
+/**
+ * After a step's ticks are all notified, the last `raised` events may still
+ * be on their way and the doctor's resolves under way: waits until no event
+ * came for 300 ms (at most 2 s), then for the resolves.
+ */
+async function screenSettled(screen: AlertScreen): Promise<void> {
+  const start = nowMs();
+  let seen = screen.raised.length;
+  let since = nowMs();
+  while (nowMs() - since < 300 && nowMs() - start < 2000) {
+    await sleep(50);
+    if (screen.raised.length !== seen) {
+      seen = screen.raised.length;
+      since = nowMs();
+    }
+  }
+  await screen.settle();
 }
 
 /** Waits until every tick created so far has reached the nurse, or nothing arrives for 3 s (max 30 s). */
@@ -257,7 +347,7 @@ async function drainAll(ctx: Ctx): Promise<void> {
 }
 
 const fmtStep = (s: StepResult) =>
-  `${Math.round(s.ticksPerSec)} ticks/s: ${Math.round(s.observationsPerSec)} obs/s, p50/p99 ${Math.round(s.latencyP50Ms)}/${Math.round(s.latencyP99Ms)} ms, alert p99 ${Math.round(s.alertLatencyP99Ms)} ms, server ${Math.round(s.serverCpuPct)} % CPU${s.sustained ? '' : ` — ${s.why}`}`;
+  `${Math.round(s.ticksPerSec)} ticks/s: ${Math.round(s.observationsPerSec)} obs/s, p50/p99 ${Math.round(s.latencyP50Ms)}/${Math.round(s.latencyP99Ms)} ms, alert p99 ${Math.round(s.alertLatencyP99Ms)} ms, to screen p99 ${Math.round(s.alertToScreenP99Ms)} ms (${s.alertToScreenSamples}), server ${Math.round(s.serverCpuPct)} % CPU${s.sustained ? '' : ` — ${s.why}`}`;
 
 /**
  * Finds the highest load the pipeline keeps up with: steps of `stepSeconds`
@@ -307,7 +397,7 @@ async function search(ctx: Ctx): Promise<{ steps: StepResult[]; best: number; ho
 /**
  * The whole monitoring pipeline in a child process (CSE + application
  * server, SQLite): P patients with a gateway each, a nurse subscribed to
- * every patient's rl-N and a responder to every alert-N, both over
+ * every patient's rl-N and a doctor to every alert-V, both over
  * WebSocket. Finds the highest sustained load, then measures there.
  */
 export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResult> {
@@ -326,6 +416,7 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
     execArgv,
   });
   const caregivers: Caregiver[] = [];
+  const closers: Array<() => Promise<void>> = [];
   let result: Omit<PipelineResult, 'profile'>;
   try {
     const info = server.info as unknown as {
@@ -338,12 +429,14 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       kid: info.kid,
       publicKey: await importPublicKey(fromBase64url(info.appPublicKey)),
     };
-    opts.log(`pipeline: provisioning ${opts.patients} patients, a nurse and a responder`);
+    opts.log(`pipeline: provisioning ${opts.patients} patients, a nurse, a responder and a doctor`);
     const fleet = await makeFleet(opts.patients);
     const request: ProvisionRequest = {
       team: [
         { id: 'nurse-b', role: 'nurse' },
         { id: 'er-e', role: 'responder' },
+        // Resolves each alert as soon as it is raised, so that the next high tick raises another.
+        { id: 'dr-a', role: 'doctor' },
       ],
       patients: fleet.map(publicPart),
     };
@@ -364,7 +457,13 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       return c;
     };
     const nurse = await caregiver('nurse-b', 'all');
-    const responder = await caregiver('er-e', 'alerts');
+    const responder = await caregiver('dr-a', 'alerts');
+    const screen = await startAlertScreen({
+      baseUrl: info.url,
+      token: provisioned.tokens['er-e']!,
+      resolverToken: provisioned.tokens['dr-a']!,
+    });
+    closers.push(() => screen.close());
 
     opts.log('pipeline: floors (HPKE open, AES-256-GCM seal, each stage) in this process');
     const floors = await measureFloors();
@@ -377,6 +476,8 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       fleet,
       nurse,
       responder,
+      screen,
+      alertTicks: [],
       pulses,
       opts,
       totals: { created: 0, alertsCreated: 0 },
@@ -416,6 +517,12 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
       decrypted: nurse.decrypted + responder.decrypted,
       decryptedOk: nurse.decryptedOk + responder.decryptedOk,
       decryptProblems: [...nurse.decryptProblems, ...responder.decryptProblems],
+      screen: {
+        raised: screen.raised.length,
+        resolveFailures: screen.resolveFailures,
+        channelCuts: nurse.reconnects + responder.reconnects,
+        ...(screen.firstResolveError ? { firstResolveError: screen.firstResolveError } : {}),
+      },
       consistency: {
         ...counts,
         ticksCreated: ctx.totals.created,
@@ -426,6 +533,7 @@ export async function benchPipeline(opts: PipelineOptions): Promise<PipelineResu
     };
   } finally {
     for (const c of caregivers) await c.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
     await server.stop();
     await scratch.remove();
   }

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { CseResult, DatabaseKind } from './cse.js';
 import { pipelineRows, type PipelineReport } from './pipeline-report.js';
 import type { ProfileSummary } from './profile.js';
+import type { SocketsResult } from './sockets.js';
+import { wsRows } from './sockets-report.js';
 import { round } from './stats.js';
 import { fmt, rows } from './table.js';
 
@@ -43,7 +45,7 @@ export interface Report {
     tls: false;
   };
   /** Which parts ran (`--only`). */
-  parts: Array<'cse' | 'pipeline'>;
+  parts: Array<'cse' | 'pipeline' | 'ws'>;
   baseline: {
     /** The bare HTTP baseline runs with the CSE part only. */
     httpReqPerSec?: number;
@@ -56,11 +58,15 @@ export interface Report {
   cse?: CseReport;
   csePostgres?: CseReport;
   pipeline?: PipelineReport;
+  /** 10,000 caregiver sockets on the live alert channel (issue 5 item 7). */
+  ws?: SocketsResult;
   targets: Target[];
   /** CPU profile of the CSE process (--profile). */
   profile?: ProfileSummary;
   /** CPU profile of the whole platform under the pipeline load (--profile). */
   pipelineProfile?: ProfileSummary;
+  /** CPU profile of the platform holding the caregiver sockets (--profile). */
+  wsProfile?: ProfileSummary;
   notes: string[];
 }
 
@@ -212,6 +218,7 @@ export function formatTable(r: Report): string {
     ...(r.cse ? cseRows(`CSE on ${r.database}`, r.cse) : []),
     ...(r.csePostgres ? cseRows('CSE on postgres', r.csePostgres) : []),
     ...(r.pipeline ? pipelineRows(r.pipeline) : []),
+    ...(r.ws ? wsRows(r.ws) : []),
     'Targets',
     ...r.targets.map(
       (t) =>
@@ -222,6 +229,8 @@ export function formatTable(r: Report): string {
   if (r.profile) out.push(...profileRows('CPU profile of the CSE process', r.profile));
   if (r.pipelineProfile)
     out.push(...profileRows('CPU profile of the platform under pipeline load', r.pipelineProfile));
+  if (r.wsProfile)
+    out.push(...profileRows('CPU profile of the platform holding the sockets', r.wsProfile));
   const perTick = r.pipeline?.profileUsPerTick;
   if (perTick)
     out.push(

@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --seconds N] [--json] [--postgres] [--profile] [--only cse|pipeline]`:
+ * `npm run bench [-- --seconds N] [--json] [--postgres] [--profile] [--only cse|pipeline|ws]`:
  * baselines (bare node:http, raw better-sqlite3), then the CSE in a child
  * process: saturated contentInstance creates and notification latency at
  * half that rate; then the whole monitoring pipeline (CSE + application
  * server in a child process, gateways and caregivers here) at the highest
- * load it sustains. Prints a table (unless --json) and, as the last line of
+ * load it sustains (with alerts to a responder's live channel); then
+ * 10,000 caregiver sockets on the live alert channel of a fresh platform
+ * process (memory per socket, one alert broadcast to all). Prints a table (unless --json) and, as the last line of
  * stdout, the report as one JSON object; also writes bench-results/latest.json.
  * Missed targets are reported, not turned into an exit code.
  */
@@ -18,6 +20,8 @@ import { CONTENT_BYTES } from './m2m.js';
 import { benchPipeline, type PipelineResult } from './pipeline.js';
 import { pipelineStages, summariseProfile, type ProfileSummary } from './profile.js';
 import { pipelineReport, pipelineTargets } from './pipeline-report.js';
+import { benchSockets, type SocketsResult } from './sockets.js';
+import { wsTargets } from './sockets-report.js';
 import {
   cseReport,
   formatTable,
@@ -32,11 +36,13 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--json] [--postgres] [--pr
   --json        print only the JSON report line on stdout
   --postgres    also run the CSE phases on PostgreSQL (needs DATABASE_URL)
   --profile     write V8 CPU profiles of the server processes (SQLite CSE, pipeline platform) and summarise them
-  --only PART   run one part: cse (baselines and CSE phases) or pipeline (SQLite baseline and pipeline)
-  --patients N  patients (one gateway each) in the pipeline phase (default 50)`;
+  --only PART   run one part: cse (baselines and CSE phases), pipeline (SQLite baseline and pipeline)
+                or ws (SQLite baseline and the connected-caregivers part)
+  --patients N  patients (one gateway each) in the pipeline phase (default 50)
+  --clients N   caregiver sockets in the ws part (default 10000)`;
 
 const CONNECTIONS = 32;
-const PARTS = ['cse', 'pipeline'] as const;
+const PARTS = ['cse', 'pipeline', 'ws'] as const;
 type Part = (typeof PARTS)[number];
 
 /**
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false },
       only: { type: 'string' },
       patients: { type: 'string', default: '50' },
+      clients: { type: 'string', default: '10000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -93,6 +100,12 @@ async function main(): Promise<void> {
   const patients = Number(values.patients);
   if (!Number.isInteger(patients) || patients < 1 || patients > 500) {
     console.error(`--patients must be an integer from 1 to 500\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const clients = Number(values.clients);
+  if (!Number.isInteger(clients) || clients < 1 || clients > 50_000) {
+    console.error(`--clients must be an integer from 1 to 50000\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -150,10 +163,25 @@ async function main(): Promise<void> {
     });
   }
 
+  let ws: SocketsResult | undefined;
+  if (parts.includes('ws')) {
+    ws = await benchSockets({
+      clients,
+      log,
+      ...(profileDir ? { profileDir: join(profileDir, 'ws') } : {}),
+    });
+    if (ws.failed > 0) notes.push(`ws: ${ws.failed} sockets did not open: ${ws.firstError}`);
+    if (ws.broadcastReached < ws.connectedClients)
+      notes.push(
+        `ws: the alert reached ${ws.broadcastReached} of ${ws.connectedClients} open sockets`,
+      );
+  }
+
   let profile: ProfileSummary | undefined;
   if (sqlite?.profile) profile = summariseProfile(sqlite.profile);
   else if (profileDir && sqlite) notes.push(`no CPU profile of the CSE found in ${profileDir}`);
   let pipelineProfile: ProfileSummary | undefined;
+  const wsProfile = ws?.profile ? summariseProfile(ws.profile) : undefined;
   if (pipelineRun?.profile)
     pipelineProfile = summariseProfile(pipelineRun.profile, 25, pipelineStages);
   else if (profileDir && pipelineRun)
@@ -248,13 +276,16 @@ async function main(): Promise<void> {
     ...(cse ? { cse } : {}),
     ...(csePostgres ? { csePostgres } : {}),
     ...(pipeline ? { pipeline } : {}),
+    ...(ws ? { ws } : {}),
     targets: [
       ...(cse ? targetsFor('cse', cse) : []),
       ...(csePostgres ? targetsFor('csePostgres', csePostgres) : []),
       ...(pipeline ? pipelineTargets(pipeline) : []),
+      ...(ws ? wsTargets(ws) : []),
     ],
     ...(profile ? { profile } : {}),
     ...(pipelineProfile ? { pipelineProfile } : {}),
+    ...(wsProfile ? { wsProfile } : {}),
     notes,
   };
   const file = writeLatest(report);
