@@ -32,7 +32,7 @@ const stateOf = (page: Page, id: string) =>
  */
 export function alertTests(get: () => { demo: DemoPlatform; browser: Browser }) {
   describe('alerts, commands and alert e-mails', () => {
-    it('the doctor sees the septic patient’s high alert live, acknowledges and resolves it; the nurse’s inbox follows; the family’s carries no details', async () => {
+    it('the responder and the doctor see the septic patient’s high alert live; the doctor acknowledges and resolves it; the nurse’s inbox follows; the family’s carries no details', async () => {
       const { demo, browser } = get();
       const doctor = await openProfile(browser);
       await signIn(doctor, demo.url, await demo.token('doctor'));
@@ -40,6 +40,8 @@ export function alertTests(get: () => { demo: DemoPlatform; browser: Browser }) 
       await signIn(nurse, demo.url, await demo.token('nurse'));
       const family = await openProfile(browser);
       await signIn(family, demo.url, await demo.token('family'));
+      const responder = await openProfile(browser);
+      await signIn(responder, demo.url, await demo.token('responder'));
 
       // The header counts the open alerts routed to the doctor (step 0 of the high chain).
       await doctor.page
@@ -75,6 +77,17 @@ export function alertTests(get: () => { demo: DemoPlatform; browser: Browser }) 
       ).toBe(false);
       await doctor.page.screenshot({ path: screenshotPath('web-app-alerts.png'), fullPage: true });
 
+      // The responder is alerted at once (step 0 of the high chain, with the doctor) and reads the finding.
+      await responder.page
+        .locator('[data-testid="alerts-link"]:not([data-open="0"])')
+        .waitFor({ timeout: 30_000 });
+      await inbox(responder);
+      const responderCard = responder.page.locator(`article[data-alert="${id}"]`);
+      await responderCard.waitFor({ timeout: 15_000 });
+      await expect(responderCard.getByTestId('alert-finding').textContent()).resolves.not.toMatch(
+        /withheld/,
+      );
+
       // The nurse hears about it too (not routed to her yet: the header says no open alert for her).
       const nurseCard = nurse.page.locator(`article[data-alert="${id}"]`);
       await nurseCard.waitFor({ timeout: 15_000 });
@@ -83,6 +96,9 @@ export function alertTests(get: () => { demo: DemoPlatform; browser: Browser }) 
       await card.getByRole('button', { name: 'Acknowledge' }).click();
       await expect.poll(() => stateOf(doctor.page, id), { timeout: 15_000 }).toBe('acknowledged');
       await expect.poll(() => stateOf(nurse.page, id), { timeout: 15_000 }).toBe('acknowledged');
+      await expect
+        .poll(() => stateOf(responder.page, id), { timeout: 15_000 })
+        .toBe('acknowledged');
       await expect(nurseCard.getByTestId('alert-acknowledged').textContent()).resolves.toMatch(
         /^Acknowledged by doctor/,
       );
@@ -142,7 +158,7 @@ export function alertTests(get: () => { demo: DemoPlatform; browser: Browser }) 
         doctor.page.getByTestId('alert-announce-assertive').getAttribute('role'),
       ).resolves.toBe('alert');
 
-      for (const w of [doctor, nurse, family]) {
+      for (const w of [doctor, nurse, family, responder]) {
         expect(w.bodies.join('\n')).not.toContain('resourceType');
         expect(cspProblems(w)).toEqual([]);
         await w.context.close();

@@ -106,11 +106,21 @@ export class AlertLive {
   private async push(e: AlertEvent, a: Alert): Promise<void> {
     if (this.clients.size === 0) return;
     const audience = new Map((await this.o.audience.of(e.pt)).map((m) => [m.user, m.al]));
+    // A frame depends on the reader's level only: built (and its text opened) once per level.
+    const frames = new Map<string, string>();
     for (const c of this.clients) {
       if (!audience.has(c.user.id)) continue;
-      const frame = JSON.stringify(await this.frame(e, a, audience.get(c.user.id) ?? null));
+      const al = audience.get(c.user.id) ?? null;
+      let frame = frames.get(String(al));
+      if (frame === undefined)
+        frames.set(String(al), (frame = JSON.stringify(await this.frame(e, a, al))));
       if (c.pending) c.pending.push({ seq: e.seq, frame, alertId: a.id });
-      else if (e.seq > c.upTo) await this.send(c, frame, a.id);
+      // Not awaited: a socket that drains slowly delays no one else's alert (each socket keeps
+      // its own frames in order; its delivery is marked when its write completes).
+      else if (e.seq > c.upTo)
+        this.send(c, frame, a.id).catch((err: unknown) =>
+          this.o.log.warn({ err, alert: a.id }, 'delivery not marked'),
+        );
     }
   }
 
