@@ -1,36 +1,27 @@
 import type { Logger } from '../../core/log.js';
-import { IV_BYTES, open, seal } from '../../crypto/aead.js';
-import { fromBase64url, toBase64url } from '../../crypto/encoding.js';
 import type { Keyring } from '../keyring/keyring.js';
+import { openPatientText, sealPatientText } from '../keyring/patient-text.js';
 
 /**
  * A command's parameters (a dose is a prescription) and what the device
  * answered (a spot check is a reading) say something about the patient, so
- * they are kept sealed at rest, as the break-glass reason is
- * (emergency/reason.ts): AES-256-GCM under the patient's V data key of the
- * current epoch, bound to the patient, the command and the field (AAD).
- * Erasing the patient shreds them with everything else.
+ * they are kept sealed at rest under the patient's key, bound to the
+ * patient, the command and the field (keyring/patient-text.ts).
  */
 export type SealedField = 'params' | 'result';
 
-const aad = (pt: string, id: string, field: SealedField) =>
-  new TextEncoder().encode(`tutela/command/v1|${pt}|${id}|${field}`);
+const context = (pt: string, id: string, field: SealedField) =>
+  `tutela/command/v1|${pt}|${id}|${field}`;
 
 /** `value` as JSON, sealed (iv ‖ ct, base64url), and the epoch of the key that sealed it. */
-export async function sealField(
+export function sealField(
   keyring: Pick<Keyring, 'dataKey'>,
   pt: string,
   id: string,
   field: SealedField,
   value: unknown,
 ): Promise<{ sealed: string; epoch: number }> {
-  const { key, epoch } = await keyring.dataKey(pt, 'V');
-  try {
-    const s = seal(key, new TextEncoder().encode(JSON.stringify(value)), aad(pt, id, field));
-    return { sealed: toBase64url(Buffer.concat([s.iv, s.ct])), epoch };
-  } finally {
-    key.fill(0);
-  }
+  return sealPatientText(keyring, pt, context(pt, id, field), JSON.stringify(value));
 }
 
 /** The value, or null once the patient is erased (their key shredded) or it does not open. */
@@ -40,19 +31,9 @@ export async function openField(
   r: { pt: string; id: string; field: SealedField; sealed: string; epoch: number },
 ): Promise<unknown> {
   try {
-    const { key } = await keyring.dataKeyAt(r.pt, 'V', r.epoch);
-    try {
-      const bytes = fromBase64url(r.sealed);
-      const plain = open(
-        key,
-        bytes.subarray(0, IV_BYTES),
-        bytes.subarray(IV_BYTES),
-        aad(r.pt, r.id, r.field),
-      );
-      return JSON.parse(new TextDecoder().decode(plain)) as unknown;
-    } finally {
-      key.fill(0);
-    }
+    return JSON.parse(
+      await openPatientText(keyring, r.pt, context(r.pt, r.id, r.field), r),
+    ) as unknown;
   } catch (err) {
     log.debug({ err, command: r.id, field: r.field }, 'sealed command field not readable');
     return null;
