@@ -2,6 +2,7 @@ import type { Logger } from '../../core/log.js';
 import { criticalityRank, type Criticality } from '../../protocol/levels.js';
 import type { Mailer } from '../outbound/mail.js';
 import { postWebhook, WebhookError, type WebhookEndpoint } from '../outbound/webhook.js';
+import type { AlertTables } from '../store/alert-tables.js';
 import type { AppDb } from '../store/db.js';
 import type { Alert, AlertEvent, AlertEventKind } from './model.js';
 import { alertMail, webhookEvent } from './outbound-messages.js';
@@ -194,18 +195,7 @@ export class AlertOutbound {
   }
 }
 
-type Row = {
-  alert_id: string;
-  recipient: string;
-  role: string;
-  channel: string;
-  status: string;
-  attempts: number;
-  last_error: string | null;
-  step: number;
-  at: number;
-  event_seq: number | null;
-};
+type Row = AlertTables['alert_deliveries'];
 
 function outboundRow(
   a: Alert,
