@@ -108,6 +108,12 @@ export class AlertLive {
     const audience = new Map((await this.o.audience.of(e.pt)).map((m) => [m.user, m.al]));
     // A frame depends on the reader's level only: built (and its text opened) once per level.
     const frames = new Map<string, string>();
+    // Only those the alert was routed to have a delivery to mark.
+    const recipients = new Set(
+      (await this.o.reader.deliveries(a.id))
+        .filter((d) => d.channel === 'in-app')
+        .map((d) => d.recipient),
+    );
     for (const c of this.clients) {
       if (!audience.has(c.user.id)) continue;
       const al = audience.get(c.user.id) ?? null;
@@ -118,15 +124,16 @@ export class AlertLive {
       // Not awaited: a socket that drains slowly delays no one else's alert (each socket keeps
       // its own frames in order; its delivery is marked when its write completes).
       else if (e.seq > c.upTo)
-        this.send(c, frame, a.id).catch((err: unknown) =>
+        this.send(c, frame, a.id, recipients.has(c.user.id)).catch((err: unknown) =>
           this.o.log.warn({ err, alert: a.id }, 'delivery not marked'),
         );
     }
   }
 
   /** Sends one frame; the recipient's delivery is `delivered` once written, `failed` if not. */
-  private async send(c: Client, frame: string, alertId: string): Promise<void> {
+  private async send(c: Client, frame: string, alertId: string, mark = true): Promise<void> {
     const err = await new Promise<Error | undefined>((r) => c.ws.send(frame, (e) => r(e)));
+    if (!mark) return;
     const now = (this.o.now ?? Date.now)();
     await (err
       ? this.o.reader.markDelivery(alertId, c.user.id, 'failed', now, 'channel closed')
