@@ -22,7 +22,7 @@ export function passkeyTests(get: () => { browser: Browser }) {
       await demo?.close();
     });
 
-    it('the nurse adds a passkey, signs out, and signs in with the passkey alone', async () => {
+    it('the nurse adds a passkey, signs out, signs in with the passkey alone, and removes it', async () => {
       expect(demo.url).toMatch(/^https:\/\/localhost:\d+$/);
       const w = await openProfile(get().browser);
       const cdp = await w.context.newCDPSession(w.page);
@@ -44,6 +44,11 @@ export function passkeyTests(get: () => { browser: Browser }) {
       await w.page.getByRole('heading', { name: 'Passkeys' }).waitFor();
       await w.page.getByRole('button', { name: 'Add a passkey' }).click();
       await w.page.getByTestId('passkey-added').waitFor({ timeout: 15_000 });
+      await expect(w.page.getByTestId('passkeys').locator('li').count()).resolves.toBe(1);
+      await w.page
+        .getByRole('button', { name: 'Add a passkey' })
+        .and(w.page.locator(':not([data-loading])'))
+        .waitFor();
       await w.page.screenshot({ path: screenshotPath('web-app-passkey.png'), fullPage: true });
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
       expect(credentials).toHaveLength(1);
@@ -55,6 +60,11 @@ export function passkeyTests(get: () => { browser: Browser }) {
       await w.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
       await w.page.getByTestId('patients').waitFor({ timeout: 30_000 });
       await expect(w.page.getByTestId('signed-in-as').textContent()).resolves.toContain('nurse');
+
+      // Removed from "Your sign-in": the platform forgets it, whatever the device still holds.
+      await w.page.getByRole('link', { name: 'Your sign-in' }).click();
+      await w.page.getByRole('button', { name: /^Remove the passkey added / }).click();
+      await w.page.getByText('You have no passkey yet.').waitFor({ timeout: 15_000 });
       expect(cspProblems(w)).toEqual([]);
       await w.context.close();
     }, 90_000);

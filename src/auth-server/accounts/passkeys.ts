@@ -86,6 +86,27 @@ export class PasskeyStore {
     return credential.id;
   }
 
+  /** The account's passkeys, newest first: their ids and when they were added (no key material). */
+  async list(accountId: string): Promise<Array<{ id: string; createdAt: number }>> {
+    const rows = await this.db
+      .selectFrom('passkeys')
+      .select(['id', 'created_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at) }));
+  }
+
+  /** Removes one of the account's own passkeys; false when it has none with that id. */
+  async remove(accountId: string, id: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('passkeys')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
   /** Options for a sign-in with a discoverable credential, bound to `key` (the interaction). */
   async authenticationOptions(key: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const options = await generateAuthenticationOptions({

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { bearerFrom, passedSecondFactor, type AccessTokenVerifier } from '../../core/auth/index.js';
 import type { AccountStore } from '../accounts/accounts.js';
@@ -30,36 +30,61 @@ export async function registerPasskeyRoutes(app: FastifyInstance, d: PasskeyDeps
       next(null, payload);
     });
 
-    scope.post('/auth/passkeys/registration-options', async (req, reply) => {
+    /**
+     * The signed-in person behind a bearer token, or undefined once the reply
+     * says why not: 401 without a valid token, 403 for a client acting for
+     * itself, and 403 for a clinical role whose sign-in had no second factor
+     * when `secondFactor` is asked (changing one's ways in needs one).
+     */
+    const person = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      secondFactor: boolean,
+    ): Promise<string | undefined> => {
       const caller = await bearer(req, reply);
-      if (!caller) return reply;
-      if (!caller.role)
-        return reply
-          .code(403)
-          .send({ error: 'forbidden', message: 'only people register passkeys' });
-      if (CLINICAL_ROLES.has(caller.role) && !passedSecondFactor(caller))
-        return reply.code(403).send({
+      if (!caller) return undefined;
+      if (!caller.role) {
+        await reply.code(403).send({ error: 'forbidden', message: 'only people have passkeys' });
+        return undefined;
+      }
+      if (secondFactor && CLINICAL_ROLES.has(caller.role) && !passedSecondFactor(caller)) {
+        await reply.code(403).send({
           error: 'second_factor_required',
           message: 'sign in with your second factor first',
         });
-      return d.passkeys.registrationOptions(caller.sub);
+        return undefined;
+      }
+      return caller.sub;
+    };
+
+    scope.post('/auth/passkeys/registration-options', async (req, reply) => {
+      const who = await person(req, reply, true);
+      return who === undefined ? reply : d.passkeys.registrationOptions(who);
+    });
+
+    scope.get('/auth/passkeys', async (req, reply) => {
+      const who = await person(req, reply, false);
+      return who === undefined ? reply : { passkeys: await d.passkeys.list(who) };
+    });
+
+    scope.delete<{ Params: { id: string } }>('/auth/passkeys/:id', async (req, reply) => {
+      const who = await person(req, reply, true);
+      if (who === undefined) return reply;
+      if (!(await d.passkeys.remove(who, req.params.id)))
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: 'you have no passkey with that id' });
+      return reply.code(204).send();
     });
 
     scope.post('/auth/passkeys', async (req, reply) => {
-      const caller = await bearer(req, reply);
-      if (!caller) return reply;
-      if (!caller.role)
-        return reply
-          .code(403)
-          .send({ error: 'forbidden', message: 'only people register passkeys' });
+      const caller = await person(req, reply, false);
+      if (caller === undefined) return reply;
       if (!isObject(req.body) || typeof req.body.id !== 'string')
         return reply
           .code(400)
           .send({ error: 'bad_request', message: 'a WebAuthn registration response is expected' });
-      const id = await d.passkeys.register(
-        caller.sub,
-        req.body as unknown as RegistrationResponseJSON,
-      );
+      const id = await d.passkeys.register(caller, req.body as unknown as RegistrationResponseJSON);
       return reply.code(201).send({ id });
     });
 

@@ -90,6 +90,59 @@ describe.each(databaseTargets())('passkeys (WebAuthn) ($name)', (target) => {
     });
   });
 
+  it('lists one’s own passkeys and removes one, after which it no longer signs in', async () => {
+    const url = platform.url;
+    const nurse = String((await signInWeb(url, 'nurse-7', PASSWORD, totpSecret)).access_token);
+    const call = (method: string, path: string, token: string | undefined) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const mine = async () =>
+      (
+        (await (await call('GET', '/auth/passkeys', nurse)).json()) as {
+          passkeys: Array<{ id: string; createdAt: number }>;
+        }
+      ).passkeys;
+    const authenticator = new SoftAuthenticator(url);
+    const options = (await (await post('/auth/passkeys/registration-options', nurse)).json()) as {
+      challenge: string;
+      user: { id: string };
+    };
+    const { id } = (await (
+      await post('/auth/passkeys', nurse, authenticator.create(options))
+    ).json()) as { id: string };
+    expect((await mine()).map((p) => p.id)).toContain(id);
+    expect((await call('GET', '/auth/passkeys', undefined)).status).toBe(401);
+
+    // Someone else cannot remove it (nor learn that it exists): 404.
+    await platform.authServer!.accounts.create({ id: 'fam-7', role: 'family', password: PASSWORD });
+    const family = String((await signInWeb(url, 'fam-7', PASSWORD)).access_token);
+    expect((await call('DELETE', `/auth/passkeys/${id}`, family)).status).toBe(404);
+    expect((await call('GET', '/auth/passkeys', family)).status).toBe(200);
+    expect((await mine()).map((p) => p.id)).toContain(id);
+
+    expect((await call('DELETE', `/auth/passkeys/${id}`, nurse)).status).toBe(204);
+    expect((await mine()).map((p) => p.id)).not.toContain(id);
+    expect((await call('DELETE', `/auth/passkeys/${id}`, nurse)).status).toBe(404);
+
+    // Its assertions are refused from now on.
+    const browser = new Browser(url);
+    const q = new URLSearchParams({
+      client_id: 'tutela-web',
+      response_type: 'code',
+      redirect_uri: `${url}/web/callback`,
+      scope: 'openid api',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
+    const page = await browser.follow(`${url}/oidc/auth?${q.toString()}`);
+    const base = formAction(page.text).replace(/\/login$/, '/passkey');
+    const opts = await browser.request('POST', `${base}-options`);
+    const assertion = authenticator.get(JSON.parse(opts.text) as { challenge: string });
+    expect((await browser.request('POST', base, undefined, assertion)).status).toBe(401);
+  });
+
   it('refuses an assertion from an unregistered authenticator', async () => {
     const browser = new Browser(platform.url);
     const q = new URLSearchParams({

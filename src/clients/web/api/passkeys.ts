@@ -26,3 +26,19 @@ export async function addPasskey(api: Api, ceremony: Ceremony): Promise<{ id: st
   const response = await ceremony({ optionsJSON });
   return api<{ id: string }>('POST', '/auth/passkeys', response);
 }
+
+export interface PasskeyEntry {
+  /** The credential id (base64url). */
+  id: string;
+  createdAt: number;
+}
+
+/** The signed-in person's own passkeys, newest first (GET /auth/passkeys). */
+export async function listPasskeys(api: Api): Promise<PasskeyEntry[]> {
+  return (await api<{ passkeys: PasskeyEntry[] }>('GET', '/auth/passkeys')).passkeys;
+}
+
+/** Removes one of them (DELETE /auth/passkeys/:id); it no longer signs in. */
+export async function removePasskey(api: Api, id: string): Promise<void> {
+  await api('DELETE', `/auth/passkeys/${encodeURIComponent(id)}`);
+}

@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { startRegistration } from '@simplewebauthn/browser';
-import { Alert, Button, Stack, Text, Title } from '@mantine/core';
-import { addPasskey } from '../api/passkeys.js';
+import { Alert, Button, Group, Stack, Text, Title } from '@mantine/core';
+import { addPasskey, listPasskeys, removePasskey, type PasskeyEntry } from '../api/passkeys.js';
 import { useSession } from '../app/session.js';
 import { AlertEmail } from '../security/AlertEmail.js';
 import { PASSKEYS_NEED_A_NAME, passkeyProblem, passkeysPossibleAt } from '../security/text.js';
@@ -16,20 +16,36 @@ export function SecurityPage() {
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState(false);
   const [problem, setProblem] = useState<string>();
+  const [passkeys, setPasskeys] = useState<PasskeyEntry[]>();
   const possible = passkeysPossibleAt(location.hostname);
 
-  const add = async () => {
+  const load = useCallback(async () => {
+    try {
+      setPasskeys(await listPasskeys(api));
+    } catch (err) {
+      setProblem(passkeyProblem(err));
+    }
+  }, [api]);
+  useEffect(() => void load(), [load]);
+
+  const act = async (what: () => Promise<unknown>, then: () => void) => {
     setBusy(true);
     setProblem(undefined);
     try {
-      await addPasskey(api, startRegistration);
-      setAdded(true);
+      await what();
+      then();
+      await load();
     } catch (err) {
       setProblem(passkeyProblem(err));
     } finally {
       setBusy(false);
     }
   };
+  const add = () =>
+    act(
+      () => addPasskey(api, startRegistration),
+      () => setAdded(true),
+    );
 
   return (
     <Stack maw={640}>
@@ -63,6 +79,38 @@ export function SecurityPage() {
         <Alert color="red" role="alert">
           {problem}
         </Alert>
+      ) : null}
+      {passkeys?.length ? (
+        <Stack
+          component="ul"
+          p={0}
+          m={0}
+          gap="xs"
+          aria-label="Your passkeys"
+          data-testid="passkeys"
+        >
+          {passkeys.map((p) => (
+            <Group component="li" key={p.id} justify="space-between" data-passkey={p.id}>
+              <Text size="sm">Passkey added {new Date(p.createdAt).toLocaleString()}</Text>
+              <Button
+                size="xs"
+                variant="default"
+                disabled={busy}
+                aria-label={`Remove the passkey added ${new Date(p.createdAt).toLocaleString()}`}
+                onClick={() =>
+                  void act(
+                    () => removePasskey(api, p.id),
+                    () => setAdded(false),
+                  )
+                }
+              >
+                Remove
+              </Button>
+            </Group>
+          ))}
+        </Stack>
+      ) : passkeys ? (
+        <Text size="sm">You have no passkey yet.</Text>
       ) : null}
       <AlertEmail />
     </Stack>
