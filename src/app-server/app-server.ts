@@ -15,7 +15,7 @@ import { appApi } from './api/app-api.js';
 import type { Authenticate } from './api/auth.js';
 import { NOTIFY_PATH, notifyRoute } from './api/notify-route.js';
 import { Access } from './access/access.js';
-import { alertOutbound, createAlerts, findingsOfOutcome, type Alerts } from './alerts/index.js';
+import { alertOutbound, createAlerts, type Alerts } from './alerts/index.js';
 import { AuditLog } from './audit/audit.js';
 import { Assessor, type StaleFinding } from './clinical/index.js';
 import { CommandDispatch, RemoteCommands } from './commands/index.js';
@@ -286,16 +286,14 @@ export class AppServer {
   }
 
   /**
-   * Feeds the alert engine with a published reading's findings (issue 5).
-   * findingsOfOutcome hands over the assessor's findings and the rules it
-   * evaluated. A failure here is logged: the reading is published, and the
-   * next one brings the finding again.
+   * Feeds the alert engine with a published reading's findings and the
+   * rules the assessor evaluated (issue 5). A failure here is logged: the
+   * reading is published, and the next one brings the finding again.
    */
   private async feedAlerts(outcome: Outcome): Promise<void> {
-    const fed = findingsOfOutcome(outcome);
-    if (!fed) return;
+    if (outcome.status !== 'published') return;
     await this.alerts.engine
-      .observe(outcome.pt, fed.findings, fed.assessed)
+      .observe(outcome.pt, outcome.findings, outcome.assessed)
       .catch((err: unknown) => this.opts.log.error({ err, pt: outcome.pt }, 'alerts not updated'));
   }
 

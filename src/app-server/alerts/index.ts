@@ -12,7 +12,6 @@ export {
   type AlertingCl,
   type EscalationConfig,
 } from './escalation.js';
-export { findingsOfOutcome } from './from-pipeline.js';
 export { raisedReaders } from './responder.js';
 export { recipientsOf, type EpisodeMember } from './routing.js';
 export { alertView, seesFinding, FULL_VIEW_AL, type AlertFacts, type AlertView } from './view.js';
