@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEventFrame, AlertView, FullAlertView } from '../api/alerts.js';
+import type { AlertView } from '../api/alerts.js';
+import { ev, full as view } from './testing.js';
 import { ApiError, type Api } from '../session/api.js';
 import { AlertInbox, type SocketLike } from './channel.js';
-
-const view = (id: string, o: Partial<FullAlertView> = {}): FullAlertView => ({
-  view: 'full',
-  id,
-  pt: 'pt-0002',
-  cl: 'high',
-  state: 'raised',
-  rule: 'news2',
-  text: 'NEWS2 9',
-  step: 0,
-  recovering: false,
-  raisedAt: 1000,
-  lastSeenAt: 1000,
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  resolvedAt: null,
-  resolvedBy: null,
-  supersededBy: null,
-  alerted: ['responder', 'doctor'],
-  ...o,
-});
-const ev = (seq: number, alert: AlertView, kind = 'raised'): AlertEventFrame => ({
-  type: 'event',
-  seq,
-  kind,
-  at: seq,
-  alert,
-});
 
 class FakeSocket implements SocketLike {
   onopen: (() => void) | null = null;

@@ -61,38 +61,37 @@ export function AlertsPage() {
         <Text role="status">No alerts about your patients.</Text>
       ) : null}
       <Stack data-testid="alerts" data-cursor={ctx.inbox.cursor ?? ''} gap="sm">
-        {open.length ? (
-          <Title order={2} size="h3">
-            Open ({open.length})
-          </Title>
-        ) : null}
-        {open.map((a) => (
-          <AlertCard
-            key={a.id}
-            alert={a}
-            inbox={ctx.inbox}
-            me={ctx.me}
-            role={ctx.roleOf(a.pt)}
-            detailLink
-          />
-        ))}
-        {closed.length ? (
-          <Title order={2} size="h3">
-            Resolved ({closed.length})
-          </Title>
-        ) : null}
-        {closed.map((a) => (
-          <AlertCard
-            key={a.id}
-            alert={a}
-            inbox={ctx.inbox}
-            me={ctx.me}
-            role={ctx.roleOf(a.pt)}
-            detailLink
-          />
-        ))}
+        <AlertSection title="Open" alerts={open} ctx={ctx} />
+        <AlertSection title="Resolved" alerts={closed} ctx={ctx} />
       </Stack>
     </Stack>
+  );
+}
+
+/** A heading with its count, then the alerts' cards (nothing when there are none). */
+function AlertSection(props: {
+  title: string;
+  alerts: AlertView[];
+  ctx: NonNullable<ReturnType<typeof useAlertInbox>['ctx']>;
+}) {
+  const { ctx } = props;
+  if (props.alerts.length === 0) return null;
+  return (
+    <>
+      <Title order={2} size="h3">
+        {props.title} ({props.alerts.length})
+      </Title>
+      {props.alerts.map((a) => (
+        <AlertCard
+          key={a.id}
+          alert={a}
+          inbox={ctx.inbox}
+          me={ctx.me}
+          role={ctx.roleOf(a.pt)}
+          detailLink
+        />
+      ))}
+    </>
   );
 }
 
