@@ -163,3 +163,36 @@ export const COMMAND_INFO = {
   command: utf8.encode('tutela command v1'),
   ack: utf8.encode('tutela ack v1'),
 } as const;
+
+/** A command's life (docs/commands.md, "States"). */
+export const COMMAND_STATES = [
+  'awaiting-confirmation',
+  'sent',
+  'acknowledged',
+  'refused',
+  'failed',
+  'expired',
+] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+/** A command as the API shows it to those who may see it (params and result opened). */
+export interface CommandView {
+  id: string;
+  pt: string;
+  kind: string;
+  device: string;
+  /** null once the patient is erased (their key shredded). */
+  params: Record<string, unknown> | null;
+  state: string;
+  proposedBy: string;
+  confirmedBy: string | null;
+  gateway: string | null;
+  createdAt: number;
+  expiresAt: number;
+  sentAt: number | null;
+  doneAt: number | null;
+  /** Why it was refused, failed or expired (a stable code). */
+  code: string | null;
+  /** What the device answered, when it answered something. */
+  result?: unknown;
+}

@@ -1,8 +1,5 @@
-import type { Criticality } from '../../protocol/levels.js';
+import type { AlertCl, AlertState, Delivery } from '../../protocol/alert.js';
 import type { AlertTables } from '../store/alert-tables.js';
-
-export const ALERT_STATES = ['raised', 'acknowledged', 'escalated', 'resolved'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
 
 /** Event kinds of the append-only log (alert_events), the replay log of live delivery. */
 export type AlertEventKind =
@@ -15,12 +12,14 @@ export type AlertEventKind =
   | 'resolved'
   | 'superseded';
 
+export type { AlertState, Delivery };
+
 /** An alert as the engine and the routes handle it (the finding's text stays sealed here). */
 export interface Alert {
   id: string;
   pt: string;
   rule: string;
-  cl: Exclude<Criticality, 'low'>;
+  cl: AlertCl;
   state: AlertState;
   step: number;
   nextEscalationAt: number | null;
@@ -40,17 +39,6 @@ export interface AlertEvent {
   pt: string;
   kind: AlertEventKind;
   actor: string;
-  at: number;
-}
-
-export interface Delivery {
-  recipient: string;
-  role: string;
-  channel: string;
-  status: 'queued' | 'delivered' | 'seen' | 'failed';
-  attempts: number;
-  lastError: string | null;
-  step: number;
   at: number;
 }
 

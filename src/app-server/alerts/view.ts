@@ -1,4 +1,5 @@
 import { rank, type Confidentiality } from '../../protocol/levels.js';
+import type { AlertView, FullAlertView, MinimalAlertView } from '../../protocol/alert.js';
 import type { Alert } from './model.js';
 
 /**
@@ -20,40 +21,7 @@ export interface AlertFacts extends Alert {
   alerted: string[];
 }
 
-export interface FullAlertView {
-  view: 'full';
-  id: string;
-  pt: string;
-  cl: Alert['cl'];
-  state: Alert['state'];
-  rule: string;
-  text: string | null;
-  step: number;
-  recovering: boolean;
-  raisedAt: number;
-  lastSeenAt: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
-  supersededBy: string | null;
-  alerted: string[];
-}
-
-export interface MinimalAlertView {
-  view: 'minimal';
-  id: string;
-  pt: string;
-  cl: Alert['cl'];
-  state: Alert['state'];
-  raisedAt: number;
-  resolvedAt: number | null;
-  alerted: string[];
-  /** e.g. "A high alert was raised; the responder and the doctor were alerted." */
-  summary: string;
-}
-
-export type AlertView = FullAlertView | MinimalAlertView;
+export type { AlertView, FullAlertView, MinimalAlertView };
 
 /** Whether a reader at `al` may see the finding itself. */
 export function seesFinding(al: Confidentiality | null): boolean {

@@ -17,15 +17,7 @@ import {
 export const DOSE_CONFIRM_MS = 30 * 60_000;
 export const COMMAND_TTL_MS = 10 * 60_000;
 
-export const COMMAND_STATES = [
-  'awaiting-confirmation',
-  'sent',
-  'acknowledged',
-  'refused',
-  'failed',
-  'expired',
-] as const;
-export type CommandState = (typeof COMMAND_STATES)[number];
+export { COMMAND_STATES, type CommandState } from '../../protocol/command.js';
 
 /** A command as asked for on the API (the route checked its shape only). */
 export interface CommandRequest {

@@ -1,31 +1,12 @@
 import type { Logger } from '../../core/log.js';
+import type { CommandView } from '../../protocol/command.js';
 import type { Keyring } from '../keyring/keyring.js';
 import type { CommandTables } from '../store/command-tables.js';
 import { openField } from './sealed-fields.js';
 
 export type CommandRow = CommandTables['commands'];
 
-/** A command as the API shows it to those who may see it (params and result opened). */
-export interface CommandView {
-  id: string;
-  pt: string;
-  kind: string;
-  device: string;
-  /** null once the patient is erased (their key shredded). */
-  params: Record<string, unknown> | null;
-  state: string;
-  proposedBy: string;
-  confirmedBy: string | null;
-  gateway: string | null;
-  createdAt: number;
-  expiresAt: number;
-  sentAt: number | null;
-  doneAt: number | null;
-  /** Why it was refused, failed or expired (a stable code). */
-  code: string | null;
-  /** What the device answered, when it answered something. */
-  result?: unknown;
-}
+export type { CommandView };
 
 type Keys = Pick<Keyring, 'dataKeyAt'>;
 

@@ -1,4 +1,3 @@
-import type { Criticality } from '../../../protocol/levels.js';
 import type { Api } from '../session/api.js';
 
 /**
@@ -8,55 +7,16 @@ import type { Api } from '../session/api.js';
  * acknowledged); below it (family, insurer) the `minimal` one: that an alert
  * of this CL was raised, its state, and which roles were alerted.
  */
-export type AlertCl = Exclude<Criticality, 'low'>;
-export const ALERT_STATES = ['raised', 'escalated', 'acknowledged', 'resolved'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
-
-export interface FullAlertView {
-  view: 'full';
-  id: string;
-  pt: string;
-  cl: AlertCl;
-  state: AlertState;
-  rule: string;
-  /** null: no longer readable (the patient's key is erased). */
-  text: string | null;
-  step: number;
-  recovering: boolean;
-  raisedAt: number;
-  lastSeenAt: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
-  supersededBy: string | null;
-  alerted: string[];
-}
-
-export interface MinimalAlertView {
-  view: 'minimal';
-  id: string;
-  pt: string;
-  cl: AlertCl;
-  state: AlertState;
-  raisedAt: number;
-  resolvedAt: number | null;
-  alerted: string[];
-  summary: string;
-}
-
-export type AlertView = FullAlertView | MinimalAlertView;
-
-export interface Delivery {
-  recipient: string;
-  role: string;
-  channel: string;
-  status: 'queued' | 'delivered' | 'seen' | 'failed';
-  attempts: number;
-  lastError: string | null;
-  step: number;
-  at: number;
-}
+export {
+  ALERT_STATES,
+  type AlertCl,
+  type AlertState,
+  type AlertView,
+  type Delivery,
+  type FullAlertView,
+  type MinimalAlertView,
+} from '../../../protocol/alert.js';
+import type { AlertView, Delivery } from '../../../protocol/alert.js';
 
 export type AlertAction = 'acknowledge' | 'escalate' | 'resolve';
 

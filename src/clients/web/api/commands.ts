@@ -1,35 +1,10 @@
-import type { CommandKind } from '../../../protocol/command.js';
+import type { CommandKind, CommandView } from '../../../protocol/command.js';
 import type { Api } from '../session/api.js';
 
 /** Remote commands (docs/commands.md; src/app-server/api/command-routes.ts, commands/command-view.ts). */
-export const COMMAND_STATES = [
-  'awaiting-confirmation',
-  'sent',
-  'acknowledged',
-  'refused',
-  'failed',
-  'expired',
-] as const;
-export type CommandState = (typeof COMMAND_STATES)[number];
-
-export interface Command {
-  id: string;
-  pt: string;
-  kind: string;
-  device: string;
-  /** null once the patient is erased. */
-  params: Record<string, unknown> | null;
-  state: string;
-  proposedBy: string;
-  confirmedBy: string | null;
-  gateway: string | null;
-  createdAt: number;
-  expiresAt: number;
-  sentAt: number | null;
-  doneAt: number | null;
-  code: string | null;
-  result?: unknown;
-}
+export { COMMAND_STATES, type CommandState } from '../../../protocol/command.js';
+/** A command as the API shows it. */
+export type Command = CommandView;
 
 export interface CommandRequest {
   kind: CommandKind;
