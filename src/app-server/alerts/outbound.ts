@@ -131,29 +131,10 @@ export class AlertOutbound {
     const alert = await store.get(this.o.db, r.alert_id);
     const seq = r.event_seq === null ? undefined : Number(r.event_seq);
     const event = seq === undefined ? undefined : await this.event(seq);
-    let outcome: { ok: true } | { ok: false; error: string; retry: boolean };
-    if (!alert || !event)
-      outcome = { ok: false, error: 'the alert or its event is gone', retry: false };
-    else
-      try {
-        if (r.channel === WEBHOOK) {
-          const w = this.o.webhooks.find((x) => `${WEBHOOK}:${x.name}` === r.recipient);
-          if (!w) throw new WebhookError(`no webhook ${r.recipient} is configured any more`, false);
-          await postWebhook(w, w.secret, webhookEvent(alert, event));
-        } else {
-          const to = await this.o.email(r.recipient);
-          if (!to) throw new WebhookError(`${r.recipient} no longer has an address`, false);
-          const kind = event.kind === 'escalated' ? 'escalated' : 'routed';
-          await this.o.mailer!.send({ to, ...alertMail(alert, kind, this.o.platformUrl()) });
-        }
-        outcome = { ok: true };
-      } catch (err) {
-        outcome = {
-          ok: false,
-          error: (err as Error).message,
-          retry: err instanceof WebhookError ? err.retry : isTransientMailError(err),
-        };
-      }
+    const outcome: Outcome =
+      alert && event
+        ? await this.attempt(r, alert, event)
+        : { ok: false, error: 'the alert or its event is gone', retry: false };
     await this.o.db
       .updateTable('alert_deliveries')
       .set((eb) => ({
@@ -176,6 +157,35 @@ export class AlertOutbound {
       );
   }
 
+  /** Hands one delivery to its channel; says whether a failure is worth another try. */
+  private async attempt(
+    r: Row,
+    alert: Alert,
+    event: Pick<AlertEvent, 'seq' | 'kind' | 'actor' | 'at'>,
+  ): Promise<Outcome> {
+    const refused = (error: string): Outcome => ({ ok: false, error, retry: false });
+    try {
+      if (r.channel === WEBHOOK) {
+        const w = this.o.webhooks.find((x) => `${WEBHOOK}:${x.name}` === r.recipient);
+        if (!w) return refused(`no webhook ${r.recipient} is configured any more`);
+        await postWebhook(w, w.secret, webhookEvent(alert, event));
+      } else {
+        if (!this.o.mailer) return refused('no SMTP server is configured any more');
+        const to = await this.o.email(r.recipient);
+        if (!to) return refused(`${r.recipient} no longer has an address`);
+        const kind = event.kind === 'escalated' ? 'escalated' : 'routed';
+        await this.o.mailer.send({ to, ...alertMail(alert, kind, this.o.platformUrl()) });
+      }
+      return { ok: true };
+    } catch (err) {
+      return {
+        ok: false,
+        error: (err as Error).message,
+        retry: err instanceof WebhookError ? err.retry : isTransientMailError(err),
+      };
+    }
+  }
+
   private async event(
     seq: number,
   ): Promise<Pick<AlertEvent, 'seq' | 'kind' | 'actor' | 'at'> | undefined> {
@@ -196,6 +206,7 @@ export class AlertOutbound {
 }
 
 type Row = AlertTables['alert_deliveries'];
+type Outcome = { ok: true } | { ok: false; error: string; retry: boolean };
 
 function outboundRow(
   a: Alert,
