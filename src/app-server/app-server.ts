@@ -33,7 +33,7 @@ import {
   provisionPatient,
   setInboxWriters,
 } from './layout/patient-layout.js';
-import { MonitoringPipeline, type Outcome } from './pipeline/pipeline.js';
+import { MonitoringPipeline } from './pipeline/pipeline.js';
 import { PolicyEngine } from './policy/index.js';
 import { defaultRuleSet, loadRuleSet, type RuleSet } from './privacy/rules.js';
 import { PatientSettings, SettingsStore } from './settings/index.js';
@@ -240,9 +240,7 @@ export class AppServer {
       process: async (pt: string, con: unknown, rn?: string, parent?: string) => {
         if (parent !== undefined && this.ackBoxes.has(parent))
           return this.commandDispatch.receiveAck(pt, con, rn);
-        const outcome = await this.requirePipeline().process(pt, con, rn);
-        await this.feedAlerts(outcome);
-        return outcome;
+        return this.requirePipeline().process(pt, con, rn);
       },
       patientOfInbox: (ri: string) => this.inboxes.get(ri) ?? this.ackBoxes.get(ri),
       log,
@@ -285,18 +283,6 @@ export class AppServer {
     });
   }
 
-  /**
-   * Feeds the alert engine with a published reading's findings and the
-   * rules the assessor evaluated (issue 5). A failure here is logged: the
-   * reading is published, and the next one brings the finding again.
-   */
-  private async feedAlerts(outcome: Outcome): Promise<void> {
-    if (outcome.status !== 'published') return;
-    await this.alerts.engine
-      .observe(outcome.pt, outcome.findings, outcome.assessed)
-      .catch((err: unknown) => this.opts.log.error({ err, pt: outcome.pt }, 'alerts not updated'));
-  }
-
   /** The live alert channel's WebSocket upgrade (/app/alerts/live); false for other paths. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     return this.alertUpgrade(req, socket, head);
@@ -330,6 +316,11 @@ export class AppServer {
       log,
       assessor: this.assessor,
       settingsOf: (pt) => this.settings.get(pt),
+      // A failure here is logged: the reading is still published, and the next one brings the finding again.
+      observe: (pt, findings, assessed) =>
+        this.alerts.engine
+          .observe(pt, findings, assessed)
+          .catch((err: unknown) => log.error({ err, pt }, 'alerts not updated')),
     });
     for (const p of await this.database.db
       .selectFrom('patients')

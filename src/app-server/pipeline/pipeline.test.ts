@@ -11,7 +11,7 @@ import { GatewayRegistry } from '../devices/gateways.js';
 import { Keyring } from '../keyring/index.js';
 import { defaultRuleSet } from '../privacy/rules.js';
 import { appMigrations, type AppTables } from '../store/index.js';
-import { MonitoringPipeline, type Outcome } from './pipeline.js';
+import { MonitoringPipeline, type Outcome, type PipelineDeps } from './pipeline.js';
 
 /**
  * The pipeline with its assessment stage (issue 5 item 1), on a real
@@ -27,6 +27,7 @@ const MIN = 60_000;
 describe('monitoring pipeline: assessment beyond NEWS2', () => {
   let database: TestDatabase<AppTables>;
   let pipeline: MonitoringPipeline;
+  let deps: PipelineDeps;
   let device: HpkeKeyPair;
   let app: HpkeKeyPair;
   const labels: string[][] = [];
@@ -54,7 +55,7 @@ describe('monitoring pipeline: assessment beyond NEWS2', () => {
       },
     } as unknown as M2MClient;
     let now = T0;
-    pipeline = new MonitoringPipeline({
+    deps = {
       db: database.db,
       cse,
       cseRn: 'cse-in',
@@ -66,32 +67,38 @@ describe('monitoring pipeline: assessment beyond NEWS2', () => {
       log: silentLogger,
       assessor: new Assessor({ now: () => (now += MIN) }),
       settingsOf: async () => DEFAULT_SETTINGS,
-    });
+    };
+    pipeline = new MonitoringPipeline(deps);
   });
 
   afterAll(async () => {
     await database.cleanup();
   });
 
-  async function tick(seq: number, rr: number): Promise<Outcome> {
+  /** One tick; `septic` makes it score NEWS2 well above 7 (CL high). */
+  async function sealed(seq: number, rr: number, septic = false): Promise<string> {
     const at = new Date(T0 + seq * 2 * MIN).toISOString();
     const readings: Reading[] = [
       { device: 'rr', metric: 'respiratoryRate', at, value: rr },
-      { device: 'ox', metric: 'spo2', at, value: 97 },
+      { device: 'ox', metric: 'spo2', at, value: septic ? 88 : 97 },
       { device: 'ox', metric: 'supplementalOxygen', at, on: false, flowLpm: 0 },
-      { device: 'ox', metric: 'pulse', at, value: 74 },
-      { device: 'bp', metric: 'bloodPressure', at, systolic: 128, diastolic: 76 },
+      { device: 'ox', metric: 'pulse', at, value: septic ? 135 : 74 },
+      { device: 'bp', metric: 'bloodPressure', at, systolic: septic ? 85 : 128, diastolic: 76 },
       { device: 'th', metric: 'temperature', at, value: 36.9 },
       { device: 'cv', metric: 'consciousness', at, value: 'A' },
     ];
     const batch = { v: 1, patient: PT, gateway: 'gw9', seq, at, readings };
-    const sealed = await sealReading(
+    const envelope = await sealReading(
       new TextEncoder().encode(JSON.stringify(batch)),
       { pt: PT, dev: 'gw9', seq, kid: 'app-k' },
       app.publicKey,
       device,
     );
-    return pipeline.process(PT, JSON.stringify(sealed));
+    return JSON.stringify(envelope);
+  }
+
+  async function tick(seq: number, rr: number): Promise<Outcome> {
+    return pipeline.process(PT, await sealed(seq, rr));
   }
 
   it('finds a slowly rising respiratory rate while NEWS2 is low, and labels the versions with it', async () => {
@@ -112,5 +119,40 @@ describe('monitoring pipeline: assessment beyond NEWS2', () => {
     // The six versions of the last tick carry the combined CL, not NEWS2's.
     expect(labels.slice(-6).every((l) => l.includes('cl:low-medium'))).toBe(true);
     expect(labels.slice(0, 6).every((l) => l.includes('cl:low'))).toBe(true);
+  });
+
+  it('tells the alert lifecycle before publishing, and assesses a reading delivered twice once', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const cse = {
+      createInstance: async (path: string) => {
+        events.push(`publish ${path.split('/').at(-1)}`);
+        await held;
+        return 'created';
+      },
+    } as unknown as M2MClient;
+    const second = new MonitoringPipeline({
+      ...deps,
+      cse,
+      observe: async (_pt, findings) => {
+        events.push(`observe ${findings.map((f) => f.rule).join(',')}`);
+      },
+    });
+    const septic = await sealed(500, 30, true);
+    const first = second.process(PT, septic);
+    const again = second.process(PT, septic);
+    await new Promise((r) => setTimeout(r, 50));
+    // Observed once, before the first version was even created; the copy waits for the original.
+    expect(events[0]).toMatch(/^observe .*news2/);
+    expect(events.filter((e) => e.startsWith('observe'))).toHaveLength(1);
+    // The alert containers' six versions come first; each rl-* one follows its alert-* one.
+    expect(events.slice(1)).toEqual(expect.arrayContaining(['publish alert-V', 'publish alert-U']));
+    expect(events.slice(1)).toHaveLength(6);
+    release();
+    const [a, b] = await Promise.all([first, again]);
+    expect(a).toMatchObject({ status: 'published', cl: 'high' });
+    expect(b).toEqual(a);
+    expect(events.filter((e) => e.startsWith('publish'))).toHaveLength(12);
   });
 });

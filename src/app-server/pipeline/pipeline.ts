@@ -2,9 +2,12 @@ import { Rsc, TutelaError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { HpkeKeyPair } from '../../crypto/hpke.js';
+import { criticalityRank } from '../../protocol/levels.js';
+import type { ReadingBatch } from '../../protocol/reading.js';
 import type { AuditLog } from '../audit/audit.js';
 import {
   toFhirBundle,
+  type Assessment,
   type Assessor,
   type ClinicalSettings,
   type Finding,
@@ -17,7 +20,8 @@ import type { RuleSet } from '../privacy/rules.js';
 import type { AppDb } from '../store/db.js';
 import { patientPaths } from '../layout/patient-layout.js';
 import { openInboxReading, type RejectReason } from './open.js';
-import { publishVersions } from './publish.js';
+import { ALERT_FROM, publishVersions } from './publish.js';
+import { PublishQueue } from './publish-queue.js';
 
 export interface PipelineDeps {
   db: AppDb;
@@ -33,6 +37,18 @@ export interface PipelineDeps {
   assessor: Assessor;
   /** The patient's clinician-set settings (SpO2 scale, thresholds). */
   settingsOf: (pt: string) => Promise<ClinicalSettings>;
+  /**
+   * Hears each authentic reading's findings as soon as it is assessed, before
+   * its versions are made (the alert lifecycle, issue 5): an alert does not
+   * wait for redaction and publishing. Called in each patient's reading order.
+   */
+  observe?: (
+    pt: string,
+    findings: readonly Finding[],
+    assessed: readonly string[],
+  ) => Promise<void>;
+  /** How many readings are redacted, sealed and published at once (default 8). */
+  publishConcurrency?: number;
 }
 
 export type Outcome =
@@ -49,66 +65,112 @@ export type Outcome =
     }
   | { status: 'rejected'; pt: string; reason: RejectReason };
 
+/** An opened and assessed reading on its way to be published. */
+interface Assessed {
+  pt: string;
+  dev: string;
+  seq: number;
+  src: string;
+  batch: ReadingBatch;
+  assessment: Assessment;
+}
+
 /**
  * The application server's pipeline for one sealed reading, as separate
- * stages: open → verify → map → label → assess → redact → seal → publish.
- * Readings of one patient go through one at a time, in arrival order, so the
- * replay guard and the published order agree; patients run concurrently.
- * A rejected reading is audited and dropped; it never stops the pipeline.
+ * stages: open → verify → map → assess, then label → redact → seal →
+ * publish. The first half is cheap and runs for every reading as it
+ * arrives; its findings go to the alert lifecycle at once. The second half
+ * (most of the work) runs in a PublishQueue, a few readings at a time, and
+ * patients with a tick of CL medium or high go first: a deteriorating
+ * patient never waits behind the ward's routine readings (DESIGN.md step 9).
+ * Each half keeps each patient's readings in arrival order, so the replay
+ * guard and the published order agree; patients run concurrently. A
+ * rejected reading is audited and dropped; it never stops the pipeline.
  */
 export class MonitoringPipeline {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Each patient's first half, chained: assessment sees readings in order. */
+  private readonly assessing = new Map<string, Promise<unknown>>();
+  /** Readings (`dev:seq`) assessed and not yet published: a second delivery joins the first. */
+  private readonly underway = new Map<string, Promise<Outcome>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly publishing: PublishQueue;
 
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private readonly deps: PipelineDeps) {
+    this.publishing = new PublishQueue(deps.publishConcurrency ?? 8);
+  }
 
-  /** Processes one reading that arrived in patient `pt`'s inbox (serialised per patient). */
+  /** Processes one reading that arrived in patient `pt`'s inbox. */
   process(pt: string, con: unknown, inboxRn?: string): Promise<Outcome> {
-    const previous = this.queues.get(pt) ?? Promise.resolve();
-    const run = previous
-      .catch(() => undefined)
-      .then(() => this.run(pt, con))
+    const previous = this.assessing.get(pt) ?? Promise.resolve();
+    // The first half hands back the second's promise wrapped, so the chain does not wait for it.
+    const first = previous.catch(() => undefined).then(() => this.firstHalf(pt, con));
+    this.assessing.set(pt, first);
+    const forget = () => {
+      if (this.assessing.get(pt) === first) this.assessing.delete(pt);
+    };
+    first.then(forget, forget);
+    const run = first
+      .then(({ outcome }) => outcome)
       .then(async (outcome) => {
         if (inboxRn) await this.removeFromInbox(pt, inboxRn);
         return outcome;
       });
-    this.queues.set(pt, run);
-    const forget = () => {
-      if (this.queues.get(pt) === run) this.queues.delete(pt);
-    };
-    run.then(forget, forget);
+    this.pending.add(run);
+    const settled = () => this.pending.delete(run);
+    run.then(settled, settled);
     return run;
   }
 
   /** Waits for every reading under way (at shutdown, before the database closes). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()]);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async run(pt: string, con: unknown): Promise<Outcome> {
+  /** Open, verify, map and assess; tell the alert lifecycle; queue the rest. */
+  private async firstHalf(pt: string, con: unknown): Promise<{ outcome: Promise<Outcome> }> {
     const d = this.deps;
     const opened = await openInboxReading(con, { pt, appKey: d.appKey, gateways: d.gateways });
-    if (!opened.ok) return this.reject(pt, opened.reason, opened.detail, opened.dev);
+    if (!opened.ok) return { outcome: this.reject(pt, opened.reason, opened.detail, opened.dev) };
     const { batch, dev, seq } = opened;
-    const settings = await d.settingsOf(pt);
-    let assessed;
-    try {
-      const assessment = d.assessor.assess(pt, batch, settings);
-      const labelled = label(toFhirBundle(batch, { news2: assessment.news2 }), d.rules);
-      assessed = { ...assessment, versions: versions(labelled) };
-    } catch (err) {
-      // A reading no stage can handle would fail on every retry: refuse it once, loudly.
-      d.log.error({ err, pt, dev, seq }, 'a stage failed on an authentic reading');
-      return this.reject(pt, 'unprocessable', `a stage failed on reading ${seq}`, dev);
-    }
     const src = `${dev}:${seq}`;
+    const already = this.underway.get(src);
+    if (already) return { outcome: already };
+    const settings = await d.settingsOf(pt);
+    let assessment: Assessment;
+    try {
+      assessment = d.assessor.assess(pt, batch, settings);
+    } catch (err) {
+      return { outcome: this.unprocessable(err, pt, dev, seq) };
+    }
+    await d.observe?.(pt, assessment.findings, assessment.assessed);
+    const reading: Assessed = { pt, dev, seq, src, batch, assessment };
+    const urgent = criticalityRank(assessment.cl) >= criticalityRank(ALERT_FROM);
+    const outcome = this.publishing.run(pt, urgent, () => this.secondHalf(reading));
+    this.underway.set(src, outcome);
+    const done = () => this.underway.delete(src);
+    outcome.then(done, done);
+    return { outcome };
+  }
+
+  /** Label, redact, seal and publish; only then is the reading accepted. */
+  private async secondHalf(r: Assessed): Promise<Outcome> {
+    const d = this.deps;
+    const { pt, dev, seq, src, batch, assessment } = r;
+    let versionsOf;
+    try {
+      const labelled = label(toFhirBundle(batch, { news2: assessment.news2 }), d.rules);
+      versionsOf = versions(labelled);
+    } catch (err) {
+      return this.unprocessable(err, pt, dev, seq);
+    }
     // Failures from here on (CSE, database) are transient: they propagate and the CSE retries.
     try {
       await publishVersions(d.cse, d.keyring, d.cseRn, {
         pt,
         src,
         at: batch.at,
-        cl: assessed.cl,
-        versions: assessed.versions,
+        cl: assessment.cl,
+        versions: versionsOf,
       });
     } catch (err) {
       // Erased (crypto-shredded) while the reading was on its way: nothing may be published.
@@ -122,11 +184,17 @@ export class MonitoringPipeline {
       status: 'published',
       pt,
       src,
-      cl: assessed.cl,
-      score: assessed.news2.score,
-      findings: assessed.findings,
-      assessed: assessed.assessed,
+      cl: assessment.cl,
+      score: assessment.news2.score,
+      findings: assessment.findings,
+      assessed: assessment.assessed,
     };
+  }
+
+  /** A reading no stage can handle would fail on every retry: refuse it once, loudly. */
+  private unprocessable(err: unknown, pt: string, dev: string, seq: number): Promise<Outcome> {
+    this.deps.log.error({ err, pt, dev, seq }, 'a stage failed on an authentic reading');
+    return this.reject(pt, 'unprocessable', `a stage failed on reading ${seq}`, dev);
   }
 
   /**

@@ -59,7 +59,10 @@ export const ConfigSchema = Type.Object(
         expirySweepMs: Type.Integer({ minimum: 50, default: 1000 }),
         notify: Type.Object(
           {
-            concurrency: Type.Integer({ minimum: 1, default: 64 }),
+            concurrency: Type.Integer({ minimum: 1, default: 256 }),
+            // In flight to one target at once. The application server's AE takes every reading
+            // through here, and it puts urgent ones first only among those it has been given.
+            perTarget: Type.Integer({ minimum: 1, default: 64 }),
             timeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
             retryBaseMs: Type.Integer({ minimum: 10, default: 500 }),
             retryMaxMs: Type.Integer({ minimum: 10, default: 60_000 }),

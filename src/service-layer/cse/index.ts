@@ -56,7 +56,7 @@ export class Cse {
     const notifier = new Notifier(opts.database.db, {
       cseId: c.cseId,
       concurrency: c.notify.concurrency,
-      perTarget: 16,
+      perTarget: c.notify.perTarget,
       timeoutMs: c.notify.timeoutMs,
       retryBaseMs: c.notify.retryBaseMs,
       retryMaxMs: c.notify.retryMaxMs,
