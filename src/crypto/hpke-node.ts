@@ -37,8 +37,9 @@ import { buffer, bytes, NodeX25519Primitives } from './x25519.js';
  * DHKEM, so NodeDhkemX25519 replaces the primitives and KDF of the library's
  * own DhkemX25519HkdfSha256, two protected fields of @hpke/common's Dhkem.
  * Both packages are pinned to exact versions (package.json) and the
- * constructor refuses a Dhkem without those fields; hpke-node.test.ts checks
- * the RFC 9180 vectors and that no WebCrypto call is made (docs/decisions.md).
+ * constructor refuses a Dhkem without those fields; hpke-vectors.test.ts
+ * checks the RFC 9180 vectors, hpke-node.test.ts that no WebCrypto call is
+ * made (docs/decisions.md).
  *
  * Node-only: the browser (src/crypto/browser) keeps @hpke/core on WebCrypto.
  */

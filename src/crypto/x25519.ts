@@ -71,7 +71,7 @@ export function publicOf(privateKey: KeyObject): KeyObject {
 /**
  * @hpke/common's DhkemPrimitives over KeyObjects. The library types keys as
  * WebCrypto CryptoKeys but only hands them back to these methods, so they
- * may be KeyObjects (./hpke-node.ts makes the one cast). `dh` refuses an
+ * may be KeyObjects (./hpke-node.ts makes the casts). `dh` refuses an
  * all-zero shared secret (a small-order public key): OpenSSL fails the
  * derivation, as RFC 9180 §7.1.4 asks.
  */
