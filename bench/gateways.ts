@@ -3,7 +3,7 @@ import { gatewayAe, patientPaths } from '../src/app-server/layout/patient-layout
 import {
   generateKeyPair,
   sealReading,
-  type CryptoKey,
+  type HpkeKey,
   type HpkeKeyPair,
 } from '../src/crypto/hpke.js';
 import { toBase64url } from '../src/crypto/encoding.js';
@@ -21,7 +21,7 @@ export interface SimGateway {
 
 export interface AppKey {
   kid: string;
-  publicKey: CryptoKey;
+  publicKey: HpkeKey;
 }
 
 /** P gateways, one per patient, each with a fresh device key pair. */

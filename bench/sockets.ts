@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { WS_BEARER_PREFIX } from '../src/core/m2m/index.js';
 import { fromBase64url } from '../src/crypto/encoding.js';
-import { importPublicKey, sealReading, type CryptoKey } from '../src/crypto/hpke.js';
+import { importPublicKey, sealReading, type HpkeKey } from '../src/crypto/hpke.js';
 import { benchScript, startChild } from './child.js';
 import { tempDir } from './cleanup.js';
 import { childEnv, profileOf } from './cse.js';
@@ -88,7 +88,7 @@ export interface SocketsResult {
 }
 
 /** A high (NEWS2 16) tick of `g`, sealed the real way. */
-async function highTick(g: SimGateway, kid: string, appKey: CryptoKey): Promise<SealedTick> {
+async function highTick(g: SimGateway, kid: string, appKey: HpkeKey): Promise<SealedTick> {
   const seq = ++g.seq;
   const { batch, pulse } = tickBatch(g.pt, g.dev, seq, true);
   const sealed = await sealReading(

@@ -13,7 +13,7 @@ import {
   type SealedAck,
   type SealedCommand,
 } from '../protocol/command.js';
-import { openAuth, sealAuth, type CryptoKey, type HpkeKeyPair } from './hpke.js';
+import { openAuth, sealAuth, type HpkeKey, type HpkeKeyPair } from './hpke.js';
 
 /**
  * Remote commands sealed end to end (issue 5 item 5): the application
@@ -63,7 +63,7 @@ export function parseSealedAck(con: unknown): SealedAck {
 export async function sealCommand(
   body: CommandBody,
   kid: string,
-  gateway: CryptoKey,
+  gateway: HpkeKey,
   app: HpkeKeyPair,
 ): Promise<SealedCommand> {
   const header = { pt: body.pt, dev: body.dev, id: body.id, seq: body.seq, kid };
@@ -85,7 +85,7 @@ export async function sealCommand(
 export async function openCommand(
   sealed: SealedCommand,
   gateway: HpkeKeyPair,
-  appPublic: CryptoKey,
+  appPublic: HpkeKey,
 ): Promise<CommandBody> {
   const bytes = await openAuth(
     COMMAND_INFO.command,
@@ -111,7 +111,7 @@ export async function openCommand(
 export async function sealAck(
   body: AckBody,
   header: { pt: string; dev: string; kid: string },
-  app: CryptoKey,
+  app: HpkeKey,
   device: HpkeKeyPair,
 ): Promise<SealedAck> {
   const h = { ...header, id: body.id, seq: body.seq };
@@ -129,7 +129,7 @@ export async function sealAck(
 export async function openAck(
   sealed: SealedAck,
   app: HpkeKeyPair,
-  devicePublic: CryptoKey,
+  devicePublic: HpkeKey,
 ): Promise<AckBody> {
   const bytes = await openAuth(
     COMMAND_INFO.ack,

@@ -1,7 +1,15 @@
-import type { webcrypto } from 'node:crypto';
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import type { KeyObject } from 'node:crypto';
 import { Rsc, TutelaError } from '../core/errors.js';
 import { fromBase64url, toBase64url } from './encoding.js';
+import { nodeSuite, suiteKey, type SuiteKey } from './hpke-node.js';
+import {
+  generateX25519,
+  privateFromRaw,
+  publicFromRaw,
+  publicOf,
+  rawPrivate,
+  rawPublic,
+} from './x25519.js';
 import {
   HPKE_INFO,
   readingAad,
@@ -12,45 +20,45 @@ import {
 
 /**
  * HPKE (RFC 9180) through @hpke/core: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
- * AES-256-GCM (suite 0x0020/0x0001/0x0002). Two uses, kept apart by `info`:
- * a gateway sealing a tick to the application server in auth mode (§5.1.3:
- * the recipient learns which device key sealed it), and the key service
- * wrapping a data key to one client device key in base mode (§5.1.1).
+ * AES-256-GCM (suite 0x0020/0x0001/0x0002), on node:crypto (./hpke-node.ts).
+ * Two uses, kept apart by `info`: a gateway sealing a tick to the
+ * application server in auth mode (§5.1.3: the recipient learns which
+ * device key sealed it), and the key service wrapping a data key to one
+ * client device key in base mode (§5.1.1). Node-only: the web app opens
+ * what it is sent with src/crypto/browser, the same suite on WebCrypto.
  */
-export type CryptoKey = webcrypto.CryptoKey;
 
-const suite = new CipherSuite({
-  kem: new DhkemX25519HkdfSha256(),
-  kdf: new HkdfSha256(),
-  aead: new Aes256Gcm(),
-});
+/** An X25519 key (node:crypto). */
+export type HpkeKey = KeyObject;
+
+const suite = nodeSuite();
 
 export interface HpkeKeyPair {
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: HpkeKey;
+  publicKey: HpkeKey;
   /** The 32-byte X25519 public key, as it is registered and published. */
   publicRaw: Uint8Array;
 }
 
 /** A new X25519 key pair and its raw private key, for the caller to store (0600, or wrapped). */
 export async function generateKeyPair(): Promise<{ pair: HpkeKeyPair; privateRaw: Uint8Array }> {
-  const kp = await suite.kem.generateKeyPair();
-  const privateRaw = new Uint8Array(await suite.kem.serializePrivateKey(kp.privateKey));
-  return { pair: await importKeyPair(privateRaw), privateRaw };
+  const { privateKey, publicKey } = generateX25519();
+  const pair = { privateKey, publicKey, publicRaw: rawPublic(publicKey) };
+  return { pair, privateRaw: rawPrivate(privateKey) };
 }
 
 /** The key pair of a stored raw private key (its public half is derived from it). */
 export async function importKeyPair(privateRaw: Uint8Array): Promise<HpkeKeyPair> {
   if (privateRaw.length !== 32) throw keyError('an X25519 private key is 32 bytes');
-  const privateKey = await suite.kem.importKey('raw', copy(privateRaw), false);
-  const publicKey = await publicOf(privateKey);
-  return { privateKey, publicKey, publicRaw: await rawPublic(publicKey) };
+  const privateKey = privateFromRaw(privateRaw);
+  const publicKey = publicOf(privateKey);
+  return { privateKey, publicKey, publicRaw: rawPublic(publicKey) };
 }
 
-export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
+export async function importPublicKey(raw: Uint8Array): Promise<HpkeKey> {
   if (raw.length !== 32) throw keyError('an X25519 public key is 32 bytes');
   try {
-    return await suite.kem.deserializePublicKey(copy(raw));
+    return publicFromRaw(raw);
   } catch (err) {
     throw keyError('not a valid X25519 public key', err);
   }
@@ -60,13 +68,13 @@ export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
 export async function sealReading(
   plaintext: Uint8Array,
   header: Pick<SealedReading, 'pt' | 'dev' | 'seq' | 'kid'>,
-  recipient: CryptoKey,
+  recipient: HpkeKey,
   device: HpkeKeyPair,
 ): Promise<SealedReading> {
   const { enc, ct } = await suite.seal(
     {
-      recipientPublicKey: recipient,
-      senderKey: { privateKey: device.privateKey, publicKey: device.publicKey },
+      recipientPublicKey: suiteKey(recipient),
+      senderKey: pairOf(device),
       info: HPKE_INFO.reading,
     },
     copy(plaintext),
@@ -82,14 +90,14 @@ export async function sealReading(
 export async function openReading(
   sealed: SealedReading,
   recipient: HpkeKeyPair,
-  devicePublic: CryptoKey,
+  devicePublic: HpkeKey,
 ): Promise<Uint8Array> {
   try {
     const pt = await suite.open(
       {
-        recipientKey: { privateKey: recipient.privateKey, publicKey: recipient.publicKey },
+        recipientKey: pairOf(recipient),
         enc: unb64(sealed.enc),
-        senderPublicKey: devicePublic,
+        senderPublicKey: suiteKey(devicePublic),
         info: HPKE_INFO.reading,
       },
       unb64(sealed.ct),
@@ -110,13 +118,13 @@ export async function sealAuth(
   info: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
-  recipient: CryptoKey,
+  recipient: HpkeKey,
   sender: HpkeKeyPair,
 ): Promise<{ enc: string; ct: string }> {
   const { enc, ct } = await suite.seal(
     {
-      recipientPublicKey: recipient,
-      senderKey: { privateKey: sender.privateKey, publicKey: sender.publicKey },
+      recipientPublicKey: suiteKey(recipient),
+      senderKey: pairOf(sender),
       info: copy(info),
     },
     copy(plaintext),
@@ -131,15 +139,15 @@ export async function openAuth(
   sealed: { enc: string; ct: string },
   aad: Uint8Array,
   recipient: HpkeKeyPair,
-  senderPublic: CryptoKey,
+  senderPublic: HpkeKey,
   what: string,
 ): Promise<Uint8Array> {
   try {
     const pt = await suite.open(
       {
-        recipientKey: { privateKey: recipient.privateKey, publicKey: recipient.publicKey },
+        recipientKey: pairOf(recipient),
         enc: unb64(sealed.enc),
-        senderPublicKey: senderPublic,
+        senderPublicKey: suiteKey(senderPublic),
         info: copy(info),
       },
       unb64(sealed.ct),
@@ -155,10 +163,10 @@ export async function openAuth(
 export async function wrapKey(
   dataKey: Uint8Array,
   header: Pick<WrappedKey, 'pt' | 'rl' | 'epoch' | 'device'>,
-  devicePublic: CryptoKey,
+  devicePublic: HpkeKey,
 ): Promise<WrappedKey> {
   const { enc, ct } = await suite.seal(
-    { recipientPublicKey: devicePublic, info: HPKE_INFO.keyRelease },
+    { recipientPublicKey: suiteKey(devicePublic), info: HPKE_INFO.keyRelease },
     copy(dataKey),
     copy(wrappedKeyAad(header)),
   );
@@ -170,7 +178,7 @@ export async function unwrapKey(wrapped: WrappedKey, device: HpkeKeyPair): Promi
   try {
     const key = await suite.open(
       {
-        recipientKey: { privateKey: device.privateKey, publicKey: device.publicKey },
+        recipientKey: pairOf(device),
         enc: unb64(wrapped.enc),
         info: HPKE_INFO.keyRelease,
       },
@@ -183,14 +191,8 @@ export async function unwrapKey(wrapped: WrappedKey, device: HpkeKeyPair): Promi
   }
 }
 
-async function publicOf(privateKey: CryptoKey): Promise<CryptoKey> {
-  // WebCrypto cannot derive a public key from a private one directly; its JWK holds both halves.
-  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
-  return suite.kem.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, true);
-}
-
-async function rawPublic(publicKey: CryptoKey): Promise<Uint8Array> {
-  return new Uint8Array(await suite.kem.serializePublicKey(publicKey));
+function pairOf(pair: HpkeKeyPair): { privateKey: SuiteKey; publicKey: SuiteKey } {
+  return { privateKey: suiteKey(pair.privateKey), publicKey: suiteKey(pair.publicKey) };
 }
 
 /** A fresh ArrayBuffer holding exactly these bytes (the library takes ArrayBuffers). */

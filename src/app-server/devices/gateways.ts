@@ -1,4 +1,4 @@
-import { importPublicKey, type CryptoKey } from '../../crypto/hpke.js';
+import { importPublicKey, type HpkeKey } from '../../crypto/hpke.js';
 import type { AppDb } from '../store/db.js';
 
 /** How far below the highest accepted sequence number a late reading is still taken. */
@@ -7,7 +7,7 @@ export const REPLAY_WINDOW = 10_000;
 export interface RegisteredGateway {
   dev: string;
   pt: string;
-  publicKey: CryptoKey;
+  publicKey: HpkeKey;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
 import { openCommand, parseSealedCommand, sealAck } from '../../crypto/command-seal.js';
-import type { CryptoKey, HpkeKeyPair } from '../../crypto/hpke.js';
+import type { HpkeKey, HpkeKeyPair } from '../../crypto/hpke.js';
 import type { AckBody, CommandBody, SealedAck } from '../../protocol/command.js';
 import { deviceOf, ThingRequestError, type ConsumedThing } from '../things/index.js';
 
@@ -13,7 +13,7 @@ export interface CommandRunnerOptions {
   deviceId: string;
   deviceKey: HpkeKeyPair;
   /** The application server's HPKE public key: the only sender whose commands open. */
-  appKey: { kid: string; publicKey: CryptoKey };
+  appKey: { kid: string; publicKey: HpkeKey };
   cse: M2MClient;
   /** The patient's `commands` and `acks` containers in the CSE. */
   commands: string;

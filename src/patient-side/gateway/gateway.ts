@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
-import { sealReading, type CryptoKey, type HpkeKeyPair } from '../../crypto/hpke.js';
+import { sealReading, type HpkeKey, type HpkeKeyPair } from '../../crypto/hpke.js';
 import type { Reading, ReadingBatch } from '../../protocol/reading.js';
 import type { Spool } from './spool.js';
 
@@ -17,7 +17,7 @@ export interface GatewayOptions {
   deviceId: string;
   deviceKey: HpkeKeyPair;
   /** The application server's HPKE public key and its id. */
-  appKey: { kid: string; publicKey: CryptoKey };
+  appKey: { kid: string; publicKey: HpkeKey };
   cse: M2MClient;
   /** The patient's inbox container in the CSE. */
   inbox: string;

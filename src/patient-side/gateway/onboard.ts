@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
 import { Rsc, TutelaError } from '../../core/errors.js';
 import { readPrivateFile, writePrivateFile } from '../../core/private-file.js';
-import { importPublicKey, type CryptoKey, type HpkeKeyPair } from '../../crypto/hpke.js';
+import { importPublicKey, type HpkeKey, type HpkeKeyPair } from '../../crypto/hpke.js';
 import { loadOrCreateKeyFile } from '../../crypto/key-file.js';
 import { createCsr, generateDeviceKeyPair } from '../../crypto/x509.js';
 
@@ -34,7 +34,7 @@ export interface Onboarded {
   /** Where it writes: the CSEBase name and the patient's inbox. */
   cse: { rn: string; inbox: string };
   /** The application server's HPKE key it seals to. */
-  app: { kid: string; publicKey: CryptoKey };
+  app: { kid: string; publicKey: HpkeKey };
 }
 
 interface SavedState {
