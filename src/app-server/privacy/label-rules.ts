@@ -15,8 +15,10 @@ import { LOINC_SYSTEM, type Json, type JsonObject } from './fhir.js';
 import type { Rule, RuleMatch, RuleSet } from './rules.js';
 import { isChoiceOf, isObject } from './tree.js';
 
-/** Element names remembered per set of matching rules; past it, that cache starts afresh. */
+/** Element paths remembered per set of matching rules; past it, that cache starts afresh. */
 export const MAX_CACHED_ELEMENTS = 10_000;
+/** Sets of matching rules remembered per rule set; past it, the rule set's cache starts afresh. */
+export const MAX_CACHED_KINDS = 1_000;
 
 /** What the rules decide for one kind of resource. */
 export interface ResourceDecisions {
@@ -76,6 +78,7 @@ export function decisionsFor(ruleSet: RuleSet, resource: JsonObject): ResourceDe
   // Bounded: records with ever new element names (not Tutela's own) start it afresh.
   if (found === undefined || found.elements.decided > MAX_CACHED_ELEMENTS) {
     found = decide(ruleSet, matching);
+    if (cache && cache.size >= MAX_CACHED_KINDS) cache.clear();
     cache?.set(key, found);
   }
   return found;

@@ -73,16 +73,23 @@ function withBase(keys: readonly string[], from: readonly number[], i: number): 
 
 /** The labels of a record made by label(), as paths, built on first use. */
 export class LabelMap implements ReadonlyMap<string, Confidentiality> {
+  readonly #bundle: FhirBundle;
+  readonly #tree: LabelNode;
   #paths: Map<string, Confidentiality> | undefined;
 
-  constructor(
-    /** The labelled copy (frozen), which `tree` describes node for node. */
-    readonly bundle: FhirBundle,
-    readonly tree: LabelNode,
-  ) {}
+  /** `tree` describes `bundle`, a frozen copy, node for node. */
+  constructor(bundle: FhirBundle, tree: LabelNode) {
+    this.#bundle = bundle;
+    this.#tree = tree;
+  }
+
+  /** The tree, if these are the labels of this very bundle. */
+  treeFor(bundle: FhirBundle): LabelNode | undefined {
+    return bundle === this.#bundle ? this.#tree : undefined;
+  }
 
   private get paths(): Map<string, Confidentiality> {
-    this.#paths ??= pathsOf(this.bundle as unknown as Json, this.tree);
+    this.#paths ??= pathsOf(this.#bundle as unknown as Json, this.#tree);
     return this.#paths;
   }
 
@@ -143,7 +150,8 @@ export function treeOf(
   bundle: FhirBundle,
   labels: ReadonlyMap<string, Confidentiality>,
 ): LabelNode {
-  if (labels instanceof LabelMap && labels.bundle === bundle) return labels.tree;
+  const own = labels instanceof LabelMap ? labels.treeFor(bundle) : undefined;
+  if (own) return own;
   const read = (value: Json, path: string): LabelNode => {
     const l = labels.get(path);
     if (l === undefined) {
