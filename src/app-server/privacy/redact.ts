@@ -214,15 +214,23 @@ function stub(resource: JsonObject, resourceType: string, rl: Confidentiality): 
  * of use, handling caveats) stay.
  */
 function withSecurity(meta: Json | undefined, rl: Confidentiality, withheld: boolean): JsonObject {
-  const out: JsonObject = isObject(meta) ? { ...meta } : {};
-  const kept = (Array.isArray(out.security) ? out.security : []).filter(
-    (c) =>
-      isObject(c) &&
-      typeof c.system === 'string' &&
-      c.system !== CONFIDENTIALITY_SYSTEM &&
-      !(c.system === OBSERVATION_VALUE_SYSTEM && c.code === 'REDACTED'),
-  );
-  out.security = [...kept, confidentialityCoding(rl), ...(withheld ? [redactedCoding()] : [])];
+  // A version's meta is its own (made by this walk), so it is labelled in place.
+  const out: JsonObject = isObject(meta) ? meta : {};
+  const security: Json[] = [];
+  if (Array.isArray(out.security)) {
+    for (const c of out.security) {
+      if (
+        isObject(c) &&
+        typeof c.system === 'string' &&
+        c.system !== CONFIDENTIALITY_SYSTEM &&
+        !(c.system === OBSERVATION_VALUE_SYSTEM && c.code === 'REDACTED')
+      )
+        security.push(c);
+    }
+  }
+  security.push(confidentialityCoding(rl));
+  if (withheld) security.push(redactedCoding());
+  out.security = security;
   return out;
 }
 
