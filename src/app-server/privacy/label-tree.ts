@@ -51,7 +51,7 @@ export function objectNode(r: number, keys: string[], kids: LabelNode[]): LabelN
   for (const kid of kids) {
     if (kid.top > top) top = kid.top;
     let from = kid.rank;
-    // Only an array's nodes without keys have items; an object's have keys.
+    // An array's node has items (kids) and no keys.
     if (kid.kids !== undefined && kid.keys === undefined)
       for (const item of kid.kids) if (item.rank > from) from = item.rank;
     shownFrom.push(from);
