@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CseResult, DatabaseKind } from './cse.js';
 import { pipelineRows, type PipelineReport } from './pipeline-report.js';
+import type { PrivacyResult } from './privacy-stages.js';
 import type { ProfileSummary } from './profile.js';
 import type { SocketsResult } from './sockets.js';
 import { wsRows } from './sockets-report.js';
@@ -45,7 +46,7 @@ export interface Report {
     tls: false;
   };
   /** Which parts ran (`--only`). */
-  parts: Array<'cse' | 'pipeline' | 'ws'>;
+  parts: Array<'cse' | 'pipeline' | 'ws' | 'privacy'>;
   baseline: {
     /** The bare HTTP baseline runs with the CSE part only. */
     httpReqPerSec?: number;
@@ -60,6 +61,8 @@ export interface Report {
   pipeline?: PipelineReport;
   /** 10,000 caregiver sockets on the live alert channel (issue 5 item 7). */
   ws?: SocketsResult;
+  /** The labelling and redaction stages alone, µs per tick (bench/privacy-stages.ts). */
+  privacy?: PrivacyResult;
   targets: Target[];
   /** CPU profile of the CSE process (--profile). */
   profile?: ProfileSummary;
@@ -175,6 +178,17 @@ function cseRows(title: string, c: CseReport): string[] {
   ]);
 }
 
+function privacyRows(p: PrivacyResult): string[] {
+  const us = (s: PrivacyResult['labelUs']) =>
+    `${fmt(s.median)} µs (min ${fmt(s.min)}, max ${fmt(s.max)})`;
+  return rows(`Privacy stages (${fmt(p.ticks)} ticks × ${fmt(p.rounds)} rounds, per tick)`, [
+    ['label()', us(p.labelUs)],
+    ['versions() (six)', us(p.versionsUs)],
+    ['versions JSON', `${fmt(p.versionBytesPerTick)} bytes per tick`],
+    ['versions SHA-256', p.versionsSha256],
+  ]);
+}
+
 function profileRows(title: string, p: ProfileSummary): string[] {
   return [
     `${title} (${fmt(p.busyMs)} ms busy of ${fmt(p.totalMs)} ms): ${p.file}`,
@@ -219,6 +233,7 @@ export function formatTable(r: Report): string {
     ...(r.csePostgres ? cseRows('CSE on postgres', r.csePostgres) : []),
     ...(r.pipeline ? pipelineRows(r.pipeline) : []),
     ...(r.ws ? wsRows(r.ws) : []),
+    ...(r.privacy ? privacyRows(r.privacy) : []),
     'Targets',
     ...r.targets.map(
       (t) =>

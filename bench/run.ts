@@ -6,7 +6,8 @@
  * server in a child process, gateways and caregivers here) at the highest
  * load it sustains (with alerts to a responder's live channel); then
  * 10,000 caregiver sockets on the live alert channel of a fresh platform
- * process (memory per socket, one alert broadcast to all). Prints a table (unless --json) and, as the last line of
+ * process (memory per socket, one alert broadcast to all); then the cost
+ * of the labelling and redaction stages per tick, in this process. Prints a table (unless --json) and, as the last line of
  * stdout, the report as one JSON object; also writes bench-results/latest.json.
  * Missed targets are reported, not turned into an exit code.
  */
@@ -20,6 +21,7 @@ import { CONTENT_BYTES } from './m2m.js';
 import { benchPipeline, type PipelineResult } from './pipeline.js';
 import { pipelineStages, summariseProfile, type ProfileSummary } from './profile.js';
 import { pipelineReport, pipelineTargets } from './pipeline-report.js';
+import { benchPrivacy, type PrivacyResult } from './privacy-stages.js';
 import { benchSockets, type SocketsResult } from './sockets.js';
 import { wsTargets } from './sockets-report.js';
 import {
@@ -36,13 +38,14 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--json] [--postgres] [--pr
   --json        print only the JSON report line on stdout
   --postgres    also run the CSE phases on PostgreSQL (needs DATABASE_URL)
   --profile     write V8 CPU profiles of the server processes (SQLite CSE, pipeline platform) and summarise them
-  --only PART   run one part: cse (baselines and CSE phases), pipeline (SQLite baseline and pipeline)
-                or ws (SQLite baseline and the connected-caregivers part)
+  --only PART   run one part: cse (baselines and CSE phases), pipeline (SQLite baseline and pipeline),
+                ws (SQLite baseline and the connected-caregivers part)
+                or privacy (SQLite baseline and the labelling and redaction stages, in process)
   --patients N  patients (one gateway each) in the pipeline phase (default 50)
   --clients N   caregiver sockets in the ws part (default 10000)`;
 
 const CONNECTIONS = 32;
-const PARTS = ['cse', 'pipeline', 'ws'] as const;
+const PARTS = ['cse', 'pipeline', 'ws', 'privacy'] as const;
 type Part = (typeof PARTS)[number];
 
 /**
@@ -177,6 +180,12 @@ async function main(): Promise<void> {
       );
   }
 
+  let privacy: PrivacyResult | undefined;
+  if (parts.includes('privacy')) {
+    log('privacy: label() and versions() on 200 ticks, 40 rounds');
+    privacy = benchPrivacy();
+  }
+
   let profile: ProfileSummary | undefined;
   if (sqlite?.profile) profile = summariseProfile(sqlite.profile);
   else if (profileDir && sqlite) notes.push(`no CPU profile of the CSE found in ${profileDir}`);
@@ -277,6 +286,7 @@ async function main(): Promise<void> {
     ...(csePostgres ? { csePostgres } : {}),
     ...(pipeline ? { pipeline } : {}),
     ...(ws ? { ws } : {}),
+    ...(privacy ? { privacy } : {}),
     targets: [
       ...(cse ? targetsFor('cse', cse) : []),
       ...(csePostgres ? targetsFor('csePostgres', csePostgres) : []),

@@ -23,13 +23,17 @@
  * Every resource carries meta.security: the version's confidentiality code
  * and, when anything in it was withheld, REDACTED (HL7 DS4P, v3
  * ObservationValue). The input is never modified and the output shares no
- * object with it.
+ * object with it, nor with another version.
+ *
+ * Decisions come from the record's label tree (./label-tree.ts): ranks and
+ * "shown from level" per property, read in step with the labelled copy, so a
+ * version costs one walk with no path built or looked up, and a subtree with
+ * nothing above k is copied as it is.
  */
-import { Rsc, TutelaError } from '../../core/errors.js';
 import {
   CONFIDENTIALITY,
   CONFIDENTIALITY_SYSTEM,
-  visibleAt,
+  rank,
   type Confidentiality,
 } from '../../protocol/levels.js';
 import {
@@ -45,25 +49,42 @@ import {
   type JsonObject,
 } from './fhir.js';
 import type { LabelledRecord } from './label.js';
-import { childPath, elementName, isChoiceOf, isEntryResource, isObject, itemPath } from './tree.js';
+import { treeOf, type LabelNode } from './label-tree.js';
+import {
+  OBSERVATION_COMPONENT,
+  RESOURCE,
+  childPosition,
+  elementName,
+  isChoiceOf,
+  isEntryResource,
+  isObject,
+  mayHoldResource,
+  put,
+  type Position,
+} from './tree.js';
 
 /** The version of `labelled` for redaction level `rl`. */
 export function redact(labelled: LabelledRecord, rl: Confidentiality): FhirBundle {
-  const walk: Walk = { labels: labelled.labels, rl };
-  const bundle = labelled.bundle as unknown as JsonObject;
-  return redactResource(bundle, '', walk).out as unknown as FhirBundle;
+  return version(labelled.bundle, treeOf(labelled.bundle, labelled.labels), rl);
 }
 
-/** All six versions, U to V. */
+/** All six versions, U to V, from one reading of the labels. */
 export function versions(labelled: LabelledRecord): Record<Confidentiality, FhirBundle> {
+  const tree = treeOf(labelled.bundle, labelled.labels);
   const all = {} as Record<Confidentiality, FhirBundle>;
-  for (const rl of CONFIDENTIALITY) all[rl] = redact(labelled, rl);
+  for (const rl of CONFIDENTIALITY) all[rl] = version(labelled.bundle, tree, rl);
   return all;
 }
 
+function version(bundle: FhirBundle, tree: LabelNode, rl: Confidentiality): FhirBundle {
+  const walk: Walk = { rl, k: rank(rl) };
+  return redactResource(bundle as unknown as JsonObject, tree, walk).out as unknown as FhirBundle;
+}
+
 interface Walk {
-  readonly labels: ReadonlyMap<string, Confidentiality>;
   readonly rl: Confidentiality;
+  /** rank(rl): an element is shown when its label's rank is at most k. */
+  readonly k: number;
 }
 
 interface Redacted<T extends Json = Json> {
@@ -72,106 +93,106 @@ interface Redacted<T extends Json = Json> {
   readonly withheld: boolean;
 }
 
-/** Where an object sits: in which resource, and whether it holds an Observation value. */
-interface Scope {
+/** Where an object sits: in which resource, and where in it. */
+interface Place {
   readonly resourceType: string;
-  /** Observation and Observation.component: value[x] | dataAbsentReason (obs-6). */
-  readonly hasValueSlot: boolean;
+  readonly at: Position;
 }
 
-function redactResource(resource: JsonObject, path: string, walk: Walk): Redacted<JsonObject> {
+function redactResource(resource: JsonObject, node: LabelNode, walk: Walk): Redacted<JsonObject> {
   const resourceType = String(resource.resourceType);
-  if (!shown(walk, path)) return { out: stub(resource, resourceType, walk.rl), withheld: true };
-  const scope = { resourceType, hasValueSlot: resourceType === 'Observation' };
-  const { out, withheld } = redactObject(resource, path, [], scope, walk);
+  if (node.rank > walk.k) return { out: stub(resource, resourceType, walk.rl), withheld: true };
+  const { out, withheld } = redactObject(resource, node, { resourceType, at: RESOURCE }, walk);
   // meta right after the identity, where readers look for labels.
-  const { resourceType: _type, id: _id, meta, ...rest } = out;
   const ordered: JsonObject = { resourceType };
   if (Object.hasOwn(out, 'id')) ordered.id = out.id as Json;
-  ordered.meta = withSecurity(meta, walk.rl, withheld);
-  for (const [key, value] of Object.entries(rest)) put(ordered, key, value);
+  ordered.meta = withSecurity(out.meta, walk.rl, withheld);
+  for (const key of Object.keys(out)) {
+    if (key !== 'resourceType' && key !== 'id' && key !== 'meta') put(ordered, key, out[key]);
+  }
   return { out: ordered, withheld };
 }
 
 function redactObject(
   object: JsonObject,
-  path: string,
-  names: readonly string[],
-  scope: Scope,
+  node: LabelNode,
+  place: Place,
   walk: Walk,
 ): Redacted<JsonObject> {
+  const keys = node.keys as readonly string[];
+  const kids = node.kids as readonly LabelNode[];
+  const shownFrom = node.shownFrom as readonly number[];
+  // Observation and Observation.component: value[x] | dataAbsentReason (obs-6).
+  const hasValueSlot =
+    place.at === OBSERVATION_COMPONENT ||
+    (place.at === RESOURCE && place.resourceType === 'Observation');
   const out: JsonObject = {};
   let withheld = false;
   let valueMasked = false;
-  for (const [key, value] of Object.entries(object)) {
-    const p = childPath(path, key);
-    const childNames = [...names, elementName(key)];
-    if (isEntryResource(scope.resourceType, childNames, value)) {
-      const r = redactResource(value, p, walk);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = object[key] as Json;
+    const at = childPosition(place.resourceType, place.at, elementName(key));
+    if (isEntryResource(at, value)) {
+      const r = redactResource(value, kids[i] as LabelNode, walk);
       put(out, key, r.out);
       withheld ||= r.withheld;
-    } else if (elementShown(object, key, path, walk)) {
-      const r = redactValue(value, p, childNames, scope, walk);
+    } else if ((shownFrom[i] as number) <= walk.k) {
+      const inner = at === place.at ? place : { resourceType: place.resourceType, at };
+      const r = redactValue(value, kids[i] as LabelNode, inner, walk);
       put(out, key, r.out);
       withheld ||= r.withheld;
     } else {
       withheld = true;
-      if (scope.hasValueSlot && isValueSlot(key)) valueMasked = true;
-      else mask(out, object, key, path, walk);
+      if (hasValueSlot && isValueSlot(key)) valueMasked = true;
+      else mask(out, object, node, i, walk);
     }
   }
   if (valueMasked) put(out, 'dataAbsentReason', maskedReason());
   return { out, withheld };
 }
 
-function redactValue(
-  value: Json,
-  path: string,
-  names: readonly string[],
-  scope: Scope,
-  walk: Walk,
-): Redacted {
+function redactValue(value: Json, node: LabelNode, place: Place, walk: Walk): Redacted {
+  // Nothing in it is above k, and no resource that needs its labels: a plain copy.
+  if (node.top <= walk.k && !mayHoldResource(place.at))
+    return { out: copy(value), withheld: false };
   if (Array.isArray(value)) {
+    const kids = node.kids as readonly LabelNode[];
     let withheld = false;
     const out = value.map((item, i) => {
-      const r = redactValue(item, itemPath(path, i), names, scope, walk);
+      const r = redactValue(item, kids[i] as LabelNode, place, walk);
       withheld ||= r.withheld;
       return r.out;
     });
     return { out, withheld };
   }
-  if (isObject(value)) {
-    const inComponent = scope.resourceType === 'Observation' && names.join('.') === 'component';
-    return redactObject(value, path, names, { ...scope, hasValueSlot: inComponent }, walk);
-  }
+  if (isObject(value)) return redactObject(value, node, place, walk);
   return { out: value, withheld: false };
 }
 
-/**
- * Whether a property is shown. An array is shown only whole: masking some of
- * its items would tell how many there were. `_x` is shown only with `x`.
- */
-function elementShown(object: JsonObject, key: string, parent: string, walk: Walk): boolean {
-  const path = childPath(parent, key);
-  if (!shown(walk, path)) return false;
-  const value = object[key];
-  if (Array.isArray(value) && value.some((_, i) => !shown(walk, itemPath(path, i)))) return false;
-  const base = key.slice(1);
-  return (
-    !key.startsWith('_') || !Object.hasOwn(object, base) || elementShown(object, base, parent, walk)
-  );
+/** A deep copy of a JSON value ("__proto__" kept as data). */
+function copy(value: Json): Json {
+  if (Array.isArray(value)) return value.map(copy);
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) put(out, key, copy(value[key] as Json));
+  return out;
 }
 
-function mask(out: JsonObject, object: JsonObject, key: string, parent: string, walk: Walk): void {
+/** Writes the visible mask of property `i` of `object`, withheld at this level. */
+function mask(out: JsonObject, object: JsonObject, node: LabelNode, i: number, walk: Walk): void {
+  const keys = node.keys as readonly string[];
+  const key = keys[i] as string;
   const value = object[key] as Json;
   const marker = (): Json => (Array.isArray(value) ? [maskedElement()] : maskedElement());
   if (key === 'extension' || key === 'modifierExtension') {
     put(out, key, [maskedExtension()]);
   } else if (key.startsWith('_')) {
     // A masked primitive `x` writes `_x` itself (below).
-    const base = key.slice(1);
-    const baseMasked = Object.hasOwn(object, base) && !elementShown(object, base, parent, walk);
-    if (!(baseMasked && primitiveLike(object[base] as Json))) put(out, key, marker());
+    const base = keys.indexOf(key.slice(1));
+    const baseMasked = base >= 0 && (node.shownFrom?.[base] as number) > walk.k;
+    if (!(baseMasked && primitiveLike(object[keys[base] as string] as Json)))
+      put(out, key, marker());
   } else if (primitiveLike(value)) {
     put(out, `_${key}`, marker());
   } else {
@@ -193,28 +214,24 @@ function stub(resource: JsonObject, resourceType: string, rl: Confidentiality): 
  * of use, handling caveats) stay.
  */
 function withSecurity(meta: Json | undefined, rl: Confidentiality, withheld: boolean): JsonObject {
-  const out: JsonObject = isObject(meta) ? { ...meta } : {};
-  const kept = (Array.isArray(out.security) ? out.security : []).filter(
-    (c) =>
-      isObject(c) &&
-      typeof c.system === 'string' &&
-      c.system !== CONFIDENTIALITY_SYSTEM &&
-      !(c.system === OBSERVATION_VALUE_SYSTEM && c.code === 'REDACTED'),
-  );
-  out.security = [...kept, confidentialityCoding(rl), ...(withheld ? [redactedCoding()] : [])];
-  return out;
-}
-
-function shown(walk: Walk, path: string): boolean {
-  const label = walk.labels.get(path);
-  if (label === undefined) {
-    throw new TutelaError(
-      'unlabelled_element',
-      Rsc.INTERNAL_SERVER_ERROR,
-      `no label for element "${path}": redact only records made by label()`,
-    );
+  // A version's meta is its own (made by this walk), so it is labelled in place.
+  const out: JsonObject = isObject(meta) ? meta : {};
+  const security: Json[] = [];
+  if (Array.isArray(out.security)) {
+    for (const c of out.security) {
+      if (
+        isObject(c) &&
+        typeof c.system === 'string' &&
+        c.system !== CONFIDENTIALITY_SYSTEM &&
+        !(c.system === OBSERVATION_VALUE_SYSTEM && c.code === 'REDACTED')
+      )
+        security.push(c);
+    }
   }
-  return visibleAt(label, walk.rl);
+  security.push(confidentialityCoding(rl));
+  if (withheld) security.push(redactedCoding());
+  out.security = security;
+  return out;
 }
 
 /** value[x] and dataAbsentReason share one slot in an Observation (obs-6). */
@@ -226,22 +243,4 @@ function isValueSlot(key: string): boolean {
 function primitiveLike(value: Json): boolean {
   if (Array.isArray(value)) return value.every((v) => v === null || typeof v !== 'object');
   return !isObject(value);
-}
-
-/**
- * Writes a property; a "__proto__" key from JSON.parse stays data, never a
- * prototype. Only that key needs defineProperty (plain assignment is ~20 %
- * faster on the six versions of a tick, docs/benchmarks.md).
- */
-function put(target: JsonObject, key: string, value: Json): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
 }
