@@ -3,6 +3,7 @@ import { openTestDatabase, type TestDatabase } from '../../../core/db/testing.js
 import { silentLogger } from '../../../core/log.js';
 import { cseMigrations } from '../store/migrations.js';
 import type { CseTables } from '../store/tables.js';
+import { WriteQueue } from '../procedures/write-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { outbox, type OutboxRow } from './outbox.js';
 
@@ -53,6 +54,7 @@ describe('notification dispatcher', () => {
       scanMs: 60_000,
       now: Date.now,
       log: silentLogger,
+      writes: new WriteQueue(db),
     });
     const normal: OutboxRow[] = await outbox.insert(
       db,

@@ -1,6 +1,7 @@
 import type { Logger } from '../../../core/log.js';
 import { outbox, type OutboxRow } from './outbox.js';
 import type { CseDb } from '../store/resource-store.js';
+import type { WriteQueue } from '../procedures/write-queue.js';
 
 /** Delivers one notification body to a target; 'parked' means the target is offline (an unconnected AE). */
 export type Transport = (
@@ -20,6 +21,12 @@ export interface DispatcherOptions {
   scanMs: number;
   now: () => number;
   log: Logger;
+  /**
+   * The CSE's group commit: delivered-marking joins the next transaction of
+   * the writes, whose pages (the outbox's newest rows) it mostly shares,
+   * instead of paying a commit of its own.
+   */
+  writes: Pick<WriteQueue, 'run'>;
 }
 
 /** A FIFO that takes from the front in O(1) (Array#shift is O(n)). */
@@ -206,8 +213,9 @@ export class Dispatcher {
     if (this.delivered.length === 0) return;
     const ids = this.delivered;
     this.delivered = [];
-    this.flushing = outbox
-      .markDelivered(this.db, ids, this.opts.now())
+    const at = this.opts.now();
+    this.flushing = this.opts.writes
+      .run({ work: (tx) => outbox.markDelivered(tx, ids, at), persist: async () => undefined })
       .then(() => this.forget(ids))
       .catch((err: unknown) => {
         this.opts.log.error(
