@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { CseTables } from '../store/tables.js';
 import type { CseDb } from '../store/resource-store.js';
 import { preparedRecord } from '../../../core/db/prepared.js';
@@ -8,6 +8,9 @@ export type OutboxRow = Selectable<CseTables['notifications']>;
 export type NewOutboxRow = Omit<OutboxRow, 'seq'>;
 
 const CHUNK = 500;
+
+/** Only AE targets are looked up by target: the outbox's index on it leaves URLs (this pattern) out. */
+const urlPattern = sql.lit('http%');
 
 // One notification row per subscriber and event: the hot path, compiled once.
 const insertOne = preparedRecord((db: CseDb, row: NewOutboxRow) =>
@@ -49,6 +52,7 @@ export const outbox = {
       .selectFrom('notifications')
       .selectAll()
       .where('target', '=', target)
+      .where('target', 'not like', urlPattern)
       .where('status', '=', 'pending')
       .orderBy('seq')
       .execute();
@@ -61,6 +65,7 @@ export const outbox = {
       .selectFrom('notifications')
       .selectAll()
       .where('target', '=', target)
+      .where('target', 'not like', urlPattern)
       .where('seq', '>', seq)
       .where('status', '!=', 'failed')
       .orderBy('seq')
