@@ -29,6 +29,9 @@ export interface DispatcherOptions {
   writes: Pick<WriteQueue, 'run'>;
 }
 
+/** How many due notifications one scan of the outbox looks at. */
+const SCAN_LIMIT = 5000;
+
 /** A FIFO that takes from the front in O(1) (Array#shift is O(n)). */
 class Fifo<T> {
   private items: T[] = [];
@@ -267,7 +270,10 @@ export class Dispatcher {
   private async scan(): Promise<void> {
     if (this.closed) return;
     try {
-      this.enqueue(await outbox.due(this.db, this.opts.now(), 500));
+      // Most pending notifications are already in hand (sent, not yet marked): only the others are read.
+      const due = await outbox.dueSeqs(this.db, this.opts.now(), SCAN_LIMIT);
+      const missed = due.filter((seq) => !this.known.has(seq)).slice(0, 500);
+      if (missed.length > 0) this.enqueue(await outbox.pendingBySeq(this.db, missed));
     } catch (err) {
       this.opts.log.error({ err }, 'outbox scan failed');
     }

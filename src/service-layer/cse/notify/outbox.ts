@@ -32,18 +32,37 @@ export const outbox = {
     return out;
   },
 
-  /** Pending notifications due now, immediate ones first, then in creation order. */
-  async due(db: CseDb, now: number, limit: number): Promise<OutboxRow[]> {
+  /**
+   * Sequence numbers of pending notifications due now, immediate ones first,
+   * then in creation order: read from the pending index alone, so a scan that
+   * finds only notifications already in hand reads no payload.
+   */
+  async dueSeqs(db: CseDb, now: number, limit: number): Promise<number[]> {
     const rows = await db
       .selectFrom('notifications')
-      .selectAll()
+      .select('seq')
       .where('status', '=', 'pending')
       .where('next_at', '<=', now)
       .orderBy('immediate', 'desc')
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map(normalise);
+    return rows.map((r) => Number(r.seq));
+  },
+
+  /** The notifications with these sequence numbers that are still pending, in the order given. */
+  async pendingBySeq(db: CseDb, seqs: number[]): Promise<OutboxRow[]> {
+    const found = new Map<number, OutboxRow>();
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .execute();
+      for (const r of rows) found.set(Number(r.seq), normalise(r));
+    }
+    return seqs.flatMap((seq) => found.get(seq) ?? []);
   },
 
   /** Everything still pending for one target (an AE that just connected), in order. */
