@@ -53,6 +53,7 @@ export class Cse {
   static async create(opts: CseOptions): Promise<Cse> {
     const now = opts.now ?? Date.now;
     const c = opts.config;
+    const writes = new WriteQueue(opts.database.db, c.groupCommitDelayMs);
     const notifier = new Notifier(opts.database.db, {
       cseId: c.cseId,
       concurrency: c.notify.concurrency,
@@ -66,6 +67,7 @@ export class Cse {
       ca: opts.notifyCa,
       now,
       log: opts.log,
+      writes,
     });
     const ctx: CseContext = {
       db: opts.database.db,
@@ -73,7 +75,7 @@ export class Cse {
       rn: c.rn,
       access: new AccessControl(c.adminOriginator),
       notifier,
-      writes: new WriteQueue(opts.database.db, c.groupCommitDelayMs),
+      writes,
       registrationAllowed: c.registrationAllowed,
       discoveryLimit: c.discoveryLimit,
       authenticateOriginator: opts.authenticateOriginator,

@@ -68,6 +68,26 @@ describe.each(databaseTargets())('CSE notifications on $name', (target) => {
     expect(new Set(rx.notifications().map((r) => r.rqi)).size).toBe(3);
   });
 
+  it('notifies each instance of a write batch once, also when a clash in the batch made it start over', async () => {
+    const other = await startReceiver();
+    await m2m.create('/cse-in/gw', 3, { 'm2m:cnt': { rn: 'clash' } }, 'CGw');
+    await m2m.create(
+      '/cse-in/gw/clash',
+      23,
+      { 'm2m:sub': { rn: 's', nu: [other.url], enc: { net: [3] } } },
+      'CGw',
+    );
+    // Concurrent creates share a transaction; the second "k3" fails with a name conflict.
+    const names = ['k0', 'k1', 'k2', 'k3', 'k3', 'k4', 'k5'];
+    const results = await Promise.all(names.map((rn) => cin(rn, '/cse-in/gw/clash')));
+    expect(results.map((r) => r.rsc).sort()).toEqual([2001, 2001, 2001, 2001, 2001, 2001, 4105]);
+    await eventually(() => other.notifications().length >= 6);
+    await new Promise((r) => setTimeout(r, 100));
+    const notified = other.notifications().map((r) => r.body['m2m:sgn'].nev.rep['m2m:cin'].rn);
+    expect(notified.sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+    await other.close();
+  });
+
   it('retries a failing target with backoff until it takes the notification', async () => {
     const before = rx.notifications().length;
     rx.answer(500);

@@ -3,6 +3,7 @@ import { openTestDatabase, type TestDatabase } from '../../../core/db/testing.js
 import { silentLogger } from '../../../core/log.js';
 import { cseMigrations } from '../store/migrations.js';
 import type { CseTables } from '../store/tables.js';
+import { WriteQueue } from '../procedures/write-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { outbox, type OutboxRow } from './outbox.js';
 
@@ -29,7 +30,7 @@ describe('notification dispatcher', () => {
     delivered_at: null,
   });
 
-  it('sends immediate notifications before the ones already waiting, and marks all delivered', async () => {
+  it('sends immediate notifications before the ones already waiting, and marks all delivered, for good', async () => {
     database = await openTestDatabase<CseTables>(
       { name: 'sqlite' },
       { zone: 'cse', migrations: cseMigrations },
@@ -43,7 +44,7 @@ describe('notification dispatcher', () => {
       if (sent.length === 1) await new Promise<void>((r) => (release = r));
       return 'delivered' as const;
     };
-    const dispatcher = new Dispatcher(db, transport, {
+    const options = {
       concurrency: 1,
       perTarget: 1,
       retryBaseMs: 10,
@@ -53,7 +54,9 @@ describe('notification dispatcher', () => {
       scanMs: 60_000,
       now: Date.now,
       log: silentLogger,
-    });
+    };
+    // Delivered-marking goes through the group commit of the CSE's writes.
+    const dispatcher = new Dispatcher(db, transport, { ...options, writes: new WriteQueue(db, 2) });
     const normal: OutboxRow[] = await outbox.insert(
       db,
       [1, 2, 3, 4].map((n) => row(n, false)),
@@ -71,5 +74,20 @@ describe('notification dispatcher', () => {
       .orderBy('seq')
       .execute();
     expect(statuses.every((s) => s.status === 'delivered')).toBe(true);
+
+    // A dispatcher started afresh (a restart) finds nothing left to send.
+    const resent: string[] = [];
+    const restarted = new Dispatcher(
+      db,
+      async (_target, rqi) => {
+        resent.push(rqi);
+        return 'delivered' as const;
+      },
+      { ...options, writes: new WriteQueue(db) },
+    );
+    restarted.start();
+    await new Promise((r) => setTimeout(r, 50));
+    await restarted.close();
+    expect(resent).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { createHttpSender, type HttpSender } from './http-sender.js';
 import { outbox, type OutboxRow } from './outbox.js';
 import { subscriptionAddress } from './events.js';
 import { WsHub } from './ws-hub.js';
+import type { WriteQueue } from '../procedures/write-queue.js';
 
 export interface NotifierOptions {
   cseId: string;
@@ -21,6 +22,7 @@ export interface NotifierOptions {
   ca?: string | undefined;
   now: () => number;
   log: Logger;
+  writes: WriteQueue;
 }
 
 const isUrl = (t: string) => t.startsWith('http://') || t.startsWith('https://');

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { CseTables } from '../store/tables.js';
 import type { CseDb } from '../store/resource-store.js';
 import { preparedRecord } from '../../../core/db/prepared.js';
@@ -8,6 +8,9 @@ export type OutboxRow = Selectable<CseTables['notifications']>;
 export type NewOutboxRow = Omit<OutboxRow, 'seq'>;
 
 const CHUNK = 500;
+
+/** Only AE targets are looked up by target: the outbox's index on it leaves URLs (this pattern) out. */
+const urlPattern = sql.lit('http%');
 
 // One notification row per subscriber and event: the hot path, compiled once.
 const insertOne = preparedRecord((db: CseDb, row: NewOutboxRow) =>
@@ -29,18 +32,37 @@ export const outbox = {
     return out;
   },
 
-  /** Pending notifications due now, immediate ones first, then in creation order. */
-  async due(db: CseDb, now: number, limit: number): Promise<OutboxRow[]> {
+  /**
+   * Sequence numbers of pending notifications due now, immediate ones first,
+   * then in creation order: read from the pending index alone, so a scan that
+   * finds only notifications already in hand reads no payload.
+   */
+  async dueSeqs(db: CseDb, now: number, limit: number): Promise<number[]> {
     const rows = await db
       .selectFrom('notifications')
-      .selectAll()
+      .select('seq')
       .where('status', '=', 'pending')
       .where('next_at', '<=', now)
       .orderBy('immediate', 'desc')
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map(normalise);
+    return rows.map((r) => Number(r.seq));
+  },
+
+  /** The notifications with these sequence numbers that are still pending, in the order given. */
+  async pendingBySeq(db: CseDb, seqs: number[]): Promise<OutboxRow[]> {
+    const found = new Map<number, OutboxRow>();
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .execute();
+      for (const r of rows) found.set(Number(r.seq), normalise(r));
+    }
+    return seqs.flatMap((seq) => found.get(seq) ?? []);
   },
 
   /** Everything still pending for one target (an AE that just connected), in order. */
@@ -49,6 +71,7 @@ export const outbox = {
       .selectFrom('notifications')
       .selectAll()
       .where('target', '=', target)
+      .where('target', 'not like', urlPattern)
       .where('status', '=', 'pending')
       .orderBy('seq')
       .execute();
@@ -61,6 +84,7 @@ export const outbox = {
       .selectFrom('notifications')
       .selectAll()
       .where('target', '=', target)
+      .where('target', 'not like', urlPattern)
       .where('seq', '>', seq)
       .where('status', '!=', 'failed')
       .orderBy('seq')

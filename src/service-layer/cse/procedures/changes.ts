@@ -84,6 +84,11 @@ export class Changes {
     await resourceStore.remove(tx, r.ri);
   }
 
+  /** Forgets what an earlier run of the same work collected (its transaction was rolled back). */
+  restart(): void {
+    this.rows.length = 0;
+  }
+
   /** Writes the collected notifications to the outbox (still inside the transaction). */
   async persist(tx: CseDb): Promise<void> {
     this.committed = await outbox.insert(tx, this.rows);
@@ -105,7 +110,10 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const changes = new Changes(ctx, ctx.now());
   const value = await ctx.writes.run({
-    work: (tx) => work(tx, changes),
+    work: (tx) => {
+      changes.restart();
+      return work(tx, changes);
+    },
     persist: (tx) => changes.persist(tx),
   });
   changes.dispatch();

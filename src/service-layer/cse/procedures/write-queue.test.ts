@@ -70,6 +70,47 @@ describe.each(databaseTargets())('group commit on $name', (target) => {
     expect(persisted).not.toContain('r9');
   });
 
+  it('runs each write once when none fails, and redoes a batch afresh when one does', async () => {
+    database = await openTestDatabase<CseTables>(target, {
+      zone: 'cse',
+      migrations: cseMigrations,
+    });
+    const db = database.db;
+    const queue = new WriteQueue(db);
+    const runs = new Map<number, number>();
+    const batch = (ids: number[], failing?: number) =>
+      Promise.allSettled(
+        ids.map((i) =>
+          queue.run({
+            work: async (tx) => {
+              runs.set(i, (runs.get(i) ?? 0) + 1);
+              await tx
+                .insertInto('resources')
+                .values(row(`x${i}`))
+                .execute();
+              if (i === failing) throw new Error(`unit ${i} fails`);
+            },
+            persist: async () => undefined,
+          }),
+        ),
+      );
+    await batch([0, 1, 2, 3]);
+    expect([...runs.values()]).toEqual([1, 1, 1, 1]);
+    runs.clear();
+    // 6 fails: the batch is rolled back and redone, each write run again from the start.
+    const results = await batch([4, 5, 6, 7], 6);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(runs.get(4)).toBe(2);
+    expect(runs.get(6)).toBe(2);
+    const stored = (await db.selectFrom('resources').select('ri').execute()).map((r) => r.ri);
+    expect(stored.sort()).toEqual(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x7']);
+  });
+
   it('answers a lone failing write with its own error and leaves nothing behind', async () => {
     database = await openTestDatabase<CseTables>(target, {
       zone: 'cse',

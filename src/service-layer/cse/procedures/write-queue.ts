@@ -5,7 +5,11 @@ const savepoint = statement('savepoint w');
 const release = statement('release savepoint w');
 const rollbackTo = statement('rollback to savepoint w');
 
-/** A unit of write work and the notifications it collects (see changes.ts). */
+/**
+ * A unit of write work and the notifications it collects (see changes.ts).
+ * `work` may run more than once (its batch is redone when another write of
+ * it failed): each run must start afresh.
+ */
 export interface WriteUnit<T> {
   work(tx: CseDb): Promise<T>;
   /** Writes the unit's outbox rows, inside its savepoint. */
@@ -16,14 +20,14 @@ interface Item {
   unit: WriteUnit<unknown>;
   resolve(value: unknown): void;
   reject(err: unknown): void;
-  done?: { value: unknown } | { error: unknown };
+  done?: { value: unknown } | { error: unknown } | undefined;
 }
 
 /**
  * Group commit. Writes that arrive while a transaction is running wait and
- * then commit together in the next one, each inside its own savepoint: a
- * failing write rolls back only itself, and nobody is answered before the
- * commit that holds their write. Under load this turns one commit (one WAL
+ * then commit together in the next one; a failing write rolls back only
+ * itself (see attempt), and nobody is answered before the commit that holds
+ * their write. Under load this turns one commit (one WAL
  * append, or one fsync on PostgreSQL) per request into one per batch.
  */
 export class WriteQueue {
@@ -73,33 +77,51 @@ export class WriteQueue {
 
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
-    const alone = batch.length === 1;
+    // A write failed and took the batch with it: redo the batch with one
+    // savepoint per write, so that only the failing one is rolled back.
+    if ((await this.attempt(batch, false)) && batch.length > 1) await this.attempt(batch, true);
+    for (const item of batch) {
+      if (item.done && 'value' in item.done) item.resolve(item.done.value);
+      else item.reject(item.done?.error);
+    }
+  }
+
+  /**
+   * Runs the batch in one transaction and records each write's outcome.
+   * Without `isolate` the first failing write aborts the whole transaction
+   * and true is returned: savepoints cost two statements per write, and
+   * writes rarely fail. With it, each write runs in its own savepoint and a
+   * failure rolls back only itself.
+   */
+  private async attempt(batch: Item[], isolate: boolean): Promise<boolean> {
+    let writeFailed = false;
     try {
       await this.db.transaction().execute(async (tx) => {
         for (const item of batch) {
-          if (!alone) await savepoint(tx);
+          item.done = undefined;
+          if (isolate) await savepoint(tx);
           try {
             const value = await item.unit.work(tx);
             await item.unit.persist(tx);
-            if (!alone) await release(tx);
+            if (isolate) await release(tx);
             item.done = { value };
           } catch (error) {
             item.done = { error };
-            if (alone) throw error;
+            if (!isolate) {
+              writeFailed = true;
+              throw error;
+            }
             await rollbackTo(tx);
             await release(tx);
           }
         }
       });
     } catch (commitError) {
+      if (writeFailed) return true;
       // The transaction itself failed: nothing in it was written.
       for (const item of batch)
-        item.reject(item.done && 'error' in item.done ? item.done.error : commitError);
-      return;
+        if (!(item.done && 'error' in item.done)) item.done = { error: commitError };
     }
-    for (const item of batch) {
-      if (item.done && 'value' in item.done) item.resolve(item.done.value);
-      else item.reject(item.done?.error);
-    }
+    return false;
   }
 }

@@ -123,4 +123,60 @@ export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0007-cse-outbox-lean-indexes': {
+    async up(db) {
+      // Every notification of a group commit touches each outbox index's newest page, and
+      // the commit writes those pages out. Only notifications for AEs are ever looked up by
+      // target (replay to a reconnecting client, the pending ones when it connects): URL
+      // targets, the common case, stay out of that index.
+      await db.schema.dropIndex('notifications_target').execute();
+      await db.schema
+        .createIndex('notifications_replay')
+        .on('notifications')
+        .columns(['target', 'seq'])
+        .where(sql.ref('target'), 'not like', 'http%')
+        .execute();
+      // Nothing looks a notification up by id, and the CSE makes the ids unique itself (the
+      // time and 62 random bits, core/ids.ts): the unique index on it goes. SQLite cannot drop
+      // a column's UNIQUE, so the table is copied into one without it.
+      if (dialect === 'postgres') {
+        await sql`ALTER TABLE notifications DROP CONSTRAINT notifications_id_key`.execute(db);
+        return;
+      }
+      await db.schema
+        .createTable('notifications_new')
+        .addColumn('seq', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('sub_ri', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('immediate', 'integer', (c) => c.notNull())
+        .addColumn('batch', 'text')
+        .addColumn('batch_num', 'integer')
+        .addColumn('batch_ms', 'integer')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      await sql`INSERT INTO notifications_new SELECT seq, id, sub_ri, target, payload, immediate, batch, batch_num, batch_ms, status, attempts, next_at, created_at, delivered_at FROM notifications`.execute(
+        db,
+      );
+      await db.schema.dropTable('notifications').execute();
+      await db.schema.alterTable('notifications_new').renameTo('notifications').execute();
+      await db.schema
+        .createIndex('notifications_pending')
+        .on('notifications')
+        .columns(['next_at', 'immediate', 'seq'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+      await db.schema
+        .createIndex('notifications_replay')
+        .on('notifications')
+        .columns(['target', 'seq'])
+        .where(sql.ref('target'), 'not like', 'http%')
+        .execute();
+    },
+  },
 });
