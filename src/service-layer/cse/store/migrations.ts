@@ -145,7 +145,9 @@ export const cseMigrations = (dialect: Dialect): Record<string, Migration> => ({
       }
       await db.schema
         .createTable('notifications_new')
-        .addColumn('seq', serialType(dialect), (c) => c.primaryKey())
+        // AUTOINCREMENT: a sequence number is never given twice, even once the purge has
+        // emptied the table; a reconnecting client asks for what came after the one it holds.
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('sub_ri', 'text', (c) => c.notNull())
         .addColumn('target', 'text', (c) => c.notNull())
