@@ -47,7 +47,7 @@ export interface PipelineDeps {
     findings: readonly Finding[],
     assessed: readonly string[],
   ) => Promise<void>;
-  /** How many readings are redacted, sealed and published at once (default 8). */
+  /** How many readings are redacted, sealed and published at once (default 16; docs/benchmarks.md). */
   publishConcurrency?: number;
 }
 
@@ -96,7 +96,7 @@ export class MonitoringPipeline {
   private readonly publishing: PublishQueue;
 
   constructor(private readonly deps: PipelineDeps) {
-    this.publishing = new PublishQueue(deps.publishConcurrency ?? 8);
+    this.publishing = new PublishQueue(deps.publishConcurrency ?? 16);
   }
 
   /** Processes one reading that arrived in patient `pt`'s inbox. */
