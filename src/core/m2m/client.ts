@@ -149,16 +149,21 @@ export class M2MClient {
     key: string,
     attrs: Record<string, unknown> & { rn: string },
   ): Promise<string> {
-    const res = await this.expect([Rsc.CREATED, Rsc.CONFLICT], 'POST', parent, {
+    // Update first: after provisioning the resource is there, and a refused create would
+    // cost the CSE a failed write in its group commit (which then redoes the batch).
+    const { rn, ...changes } = attrs;
+    const update = (ok: number[]) =>
+      this.expect(ok, 'PUT', `${parent}/${rn}`, { body: { [key]: changes } });
+    let res = await update([Rsc.UPDATED, Rsc.NOT_FOUND]);
+    if (res.rsc === Rsc.UPDATED) return (res.body[key] as { ri: string }).ri;
+    res = await this.expect([Rsc.CREATED, Rsc.CONFLICT], 'POST', parent, {
       ty,
       body: { [key]: attrs },
     });
     if (res.rsc === Rsc.CREATED) return (res.body[key] as { ri: string }).ri;
-    const { rn, ...changes } = attrs;
-    const updated = await this.expect([Rsc.UPDATED], 'PUT', `${parent}/${rn}`, {
-      body: { [key]: changes },
-    });
-    return (updated.body[key] as { ri: string }).ri;
+    // Created by someone else between the two requests: update that one.
+    res = await update([Rsc.UPDATED]);
+    return (res.body[key] as { ri: string }).ri;
   }
 
   /** Creates a contentInstance; `rn` makes a retried create idempotent (4105 = it is already there). */
