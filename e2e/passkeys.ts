@@ -44,6 +44,8 @@ export function passkeyTests(get: () => { browser: Browser }) {
       await w.page.getByRole('heading', { name: 'Passkeys' }).waitFor();
       await w.page.getByRole('button', { name: 'Add a passkey' }).click();
       await w.page.getByTestId('passkey-added').waitFor({ timeout: 15_000 });
+      // The list reloads after the message shows: wait for its item, then count.
+      await w.page.getByTestId('passkeys').locator('li').first().waitFor();
       await expect(w.page.getByTestId('passkeys').locator('li').count()).resolves.toBe(1);
       await w.page
         .getByRole('button', { name: 'Add a passkey' })
