@@ -5,8 +5,28 @@ import { fmt, rows } from './table.js';
 
 type Step = PipelineResult['steps'][number];
 
+/** The measured phase's latencies, as bench/pipeline.ts documents them on StepResult (rounded). */
+type Latencies = Pick<
+  Step,
+  | 'latencyP50Ms'
+  | 'latencyP99Ms'
+  | 'latencyMaxMs'
+  | 'alertLatencyP50Ms'
+  | 'alertLatencyP99Ms'
+  | 'alertTicks'
+  | 'alertToScreenP50Ms'
+  | 'alertToScreenP99Ms'
+  | 'alertToScreenMaxMs'
+  | 'alertToScreenSamples'
+  | 'alertToScreenUnknown'
+  | 'alertRaiseP50Ms'
+  | 'alertRaiseP99Ms'
+  | 'alertPushP50Ms'
+  | 'alertPushP99Ms'
+>;
+
 /** The pipeline phase in the report: the measured phase at the operating point, floors, ratios, the search. */
-export interface PipelineReport {
+export interface PipelineReport extends Latencies {
   patients: number;
   readingsPerTick: number;
   alertEvery: number;
@@ -17,35 +37,6 @@ export interface PipelineReport {
   /** Vital-sign readings of fully notified ticks per second (end to end). */
   observationsPerSec: number;
   ticksNotifiedPerSec: number;
-  /** Tick due at its gateway → nurse notified with its version (ms). */
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyMaxMs: number;
-  /** High-CL tick due → the alert subscriber (a doctor since issue 5; the responder before) notified with its alert version (ms). */
-  alertLatencyP50Ms: number;
-  alertLatencyP99Ms: number;
-  alertTicks: number;
-  /**
-   * High tick due at its gateway → its `raised` event on a connected
-   * responder's live alert channel (issue 5 item 7), over the alerts whose
-   * tick is known (`alertToScreenSamples`; a doctor resolves each alert at
-   * once so that the next high tick raises a new one; bench/alert-screen.ts).
-   */
-  alertToScreenP50Ms: number;
-  alertToScreenP99Ms: number;
-  alertToScreenMaxMs: number;
-  alertToScreenSamples: number;
-  /** `raised` events of the measured phase whose tick could not be told for sure (left out). */
-  alertToScreenUnknown: number;
-  /**
-   * The same split at the event's own time (`at`, the server's clock when the
-   * engine began to raise it): tick due → engine raising (pipeline, CSE,
-   * finding), then engine → socket (transaction, audit, live push).
-   */
-  alertRaiseP50Ms: number;
-  alertRaiseP99Ms: number;
-  alertPushP50Ms: number;
-  alertPushP99Ms: number;
   /** Over the whole run: high alerts raised on the screen, and the doctor's resolves that failed. */
   alertsRaised: number;
   alertResolveFailures: number;
