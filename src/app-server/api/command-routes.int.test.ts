@@ -23,6 +23,7 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import type { AppServer } from '../app-server.js';
 import { DOSE_CONFIRM_MS } from '../commands/index.js';
 import { gatewayAe, patientPaths } from '../layout/patient-layout.js';
+import { appRequest } from '../../../test/support/app-request.js';
 
 const PT = 'pt-cmd';
 const GW = 'gw-cmd';
@@ -42,18 +43,8 @@ describe.each(databaseTargets())('remote commands, end to end ($name)', (target)
   const clients: M2MClient[] = [];
   const token: Record<string, string> = {};
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token[who]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    appRequest<Record<string, any>>(platform.url, String(token[who]), method, path, body);
   const issue = (who: string, body: unknown) =>
     call(who, 'POST', `/app/patients/${PT}/commands`, body);
   const confirm = (who: string, id: string) =>

@@ -9,6 +9,7 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import type { AppServer } from '../app-server.js';
 import { ROLE_AL, ROLES, type Role } from '../directory/roles.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
+import { appRequest } from '../../../test/support/app-request.js';
 
 const PT = 'pt-m';
 const MANAGERS: Role[] = ['patient', 'doctor'];
@@ -28,15 +29,14 @@ describe.each(databaseTargets())('episode authorization matrix ($name)', (target
   const outside = (r: Role) => `${r}-out`;
 
   const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${path}`, {
+    const res = await appRequest<{ error?: string }>(
+      platform.url,
+      String(token[who]),
       method,
-      headers: {
-        authorization: `Bearer ${token[who]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+      path,
+      body,
+    );
+    return { status: res.status, error: res.body.error };
   };
 
   beforeAll(async () => {

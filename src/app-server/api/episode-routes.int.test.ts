@@ -7,6 +7,7 @@ import { generateKeyPair } from '../../crypto/hpke.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import type { AppServer } from '../app-server.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
+import { appRequest } from '../../../test/support/app-request.js';
 
 const PT = 'pt-5';
 const paths = patientPaths('cse-in', PT);
@@ -18,17 +19,8 @@ describe.each(databaseTargets())('care episodes API ($name)', (target) => {
   const device: Record<string, string> = {};
   const clients: M2MClient[] = [];
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token[who] ?? who}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    appRequest(platform.url, token[who] ?? who, method, path, body);
   const invite = (who: string, body: unknown, pt = PT) =>
     call(who, 'POST', `/app/episodes/${pt}/participants`, body);
   const remove = (who: string, user: string, pt = PT) =>

@@ -5,6 +5,7 @@ import { generateKeyPair } from '../../crypto/hpke.js';
 import { openSettings } from '../settings/seal.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import type { AppServer } from '../app-server.js';
+import { appRequest } from '../../../test/support/app-request.js';
 
 const PT = 'pt-6';
 const URL = `/app/patients/${PT}/settings`;
@@ -23,17 +24,8 @@ describe.each(databaseTargets())('patient settings API ($name)', (target) => {
   let app: AppServer;
   const token: Record<string, string> = {};
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token[who] ?? who}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    appRequest(platform.url, token[who] ?? who, method, path, body);
   const audit = async (action: string) =>
     (await app.audit.recent(200, PT)).filter((e) => e.action === action);
 

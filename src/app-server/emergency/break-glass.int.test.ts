@@ -7,6 +7,7 @@ import { startTestPlatform, type TestPlatform } from '../../../test/support/plat
 import type { AppServer } from '../app-server.js';
 import type { User } from '../directory/directory.js';
 import { caregiverAe, patientPaths } from '../layout/patient-layout.js';
+import { appRequest } from '../../../test/support/app-request.js';
 
 const PT = 'pt-bg';
 const paths = patientPaths('cse-in', PT);
@@ -20,18 +21,8 @@ describe.each(databaseTargets())('break the glass ($name)', (target) => {
   let now = Date.now();
   const oncall: User = { id: 'oncall', role: 'doctor', al: 'R', mfa: true };
 
-  const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${platform.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token[who]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (who: string, method: string, path: string, body?: unknown) =>
+    appRequest(platform.url, String(token[who]), method, path, body);
   const cseAs = (user: string) => {
     const c = new M2MClient({ baseUrl: platform.url, origin: caregiverAe(user) });
     clients.push(c);
