@@ -58,7 +58,7 @@ export type Outcome =
       src: string;
       cl: string;
       score: number;
-      /** What the assessment found (the alert lifecycle's input). Health data: never logged. */
+      /** What the assessment found (handed to `observe` before publishing). Health data: never logged. */
       findings: Finding[];
       /** The rules evaluated with enough data to say "no" (clinical/assessor.ts). */
       assessed: string[];
