@@ -240,7 +240,8 @@ export class AppServer {
       process: async (pt: string, con: unknown, rn?: string, parent?: string) => {
         if (parent !== undefined && this.ackBoxes.has(parent))
           return this.commandDispatch.receiveAck(pt, con, rn);
-        return this.requirePipeline().process(pt, con, rn);
+        // Answered once the reading is assessed and queued: it waits in the inbox until published.
+        return this.requirePipeline().receive(pt, con, rn).acknowledged;
       },
       patientOfInbox: (ri: string) => this.inboxes.get(ri) ?? this.ackBoxes.get(ri),
       log,
@@ -326,7 +327,13 @@ export class AppServer {
       .selectFrom('patients')
       .select(['pt', 'inbox_ri'])
       .execute()) {
-      if (p.inbox_ri) this.inboxes.set(p.inbox_ri, p.pt);
+      if (p.inbox_ri) {
+        this.inboxes.set(p.inbox_ri, p.pt);
+        // Readings answered but not published before the last stop come first (chained at once).
+        void this.pipeline.sweep(p.pt).then((found) => {
+          if (found > 0) log.info({ pt: p.pt, found }, 'picked up readings waiting in the inbox');
+        });
+      }
       // Silence is measured from now: the arrival times died with the last process.
       this.assessor.watch(p.pt);
     }
@@ -471,7 +478,7 @@ export class AppServer {
       this.alerts.live.close();
       this.alertUpgrade.close();
       clearInterval(this.staleTimer);
-      await this.pipeline?.drain();
+      await this.pipeline?.close();
       await this.outbound?.outbound.idle();
       this.outbound?.close();
       await this.cse?.close();

@@ -10,6 +10,8 @@ import { startPlatform, type Platform } from '../../src/platform/server.js';
 
 export interface TestPlatform extends Platform {
   dataDir: string;
+  /** Stops the platform and starts it again on the same data and configuration (a new port). */
+  restart(): Promise<TestPlatform>;
   /** Stops the platform and removes its data directory and PostgreSQL schema. */
   destroy(): Promise<void>;
 }
@@ -38,10 +40,23 @@ export async function startTestPlatform(
       cse: { requireTokens: false, ...(overrides.cse as Record<string, unknown> | undefined) },
     },
   );
+  return start(config, target, dataDir, prefix);
+}
+
+async function start(
+  config: ReturnType<typeof loadConfig>,
+  target: DatabaseTarget,
+  dataDir: string,
+  prefix: string,
+): Promise<TestPlatform> {
   const platform = await startPlatform(config, silentLogger);
   return {
     ...platform,
     dataDir,
+    async restart() {
+      await platform.close();
+      return start(config, target, dataDir, prefix);
+    },
     async destroy() {
       await platform.close();
       if (target.url)

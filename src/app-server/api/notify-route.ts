@@ -13,18 +13,21 @@ interface Notification {
 
 /**
  * Where the CSE delivers the application server's notifications (its AE's
- * pointOfAccess, TS-0009 §6.2 NOTIFY as POST). The reading is processed
- * before the answer: a 2000 means it was published or rejected for good; a
- * failure answers 5000 and the CSE's outbox tries again later, so nothing
- * is lost while the database is away. Nothing here is trusted: the content
- * is opened and verified by the pipeline.
+ * pointOfAccess, TS-0009 §6.2 NOTIFY as POST). A 2000 means the reading was
+ * taken in: assessed (its alert is already raised) and waiting, still in
+ * its inbox, to be published, or refused for good; the inbox, not the
+ * CSE's outbox, holds it until it is published, and a restart picks it up
+ * there. A failure before that answers 5000 and the CSE's outbox tries
+ * again later, so nothing is lost while the database is away. Nothing here
+ * is trusted: the content is opened and verified by the pipeline.
  */
 export async function notifyRoute(
   app: FastifyInstance,
   opts: {
     /**
-     * Runs the pipeline on one reading of patient `pt` (see pipeline/pipeline.ts),
-     * or takes a command's ack when `parent` is the patient's acks container (commands/).
+     * Takes one reading of patient `pt` into the pipeline (see pipeline/pipeline.ts),
+     * or a command's ack when `parent` is the patient's acks container (commands/);
+     * settles when the delivery may be answered.
      */
     process: (pt: string, con: unknown, inboxRn?: string, parent?: string) => Promise<unknown>;
     patientOfInbox: (ri: string) => string | undefined;

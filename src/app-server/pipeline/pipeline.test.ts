@@ -155,4 +155,36 @@ describe('monitoring pipeline: assessment beyond NEWS2', () => {
     expect(b).toEqual(a);
     expect(events.filter((e) => e.startsWith('publish'))).toHaveLength(12);
   });
+  it('answers an inbox delivery once assessed; one beyond a full queue, or not in an inbox, once published', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const removed: string[] = [];
+    const cse = {
+      createInstance: async () => {
+        await held;
+        return 'created';
+      },
+      request: async (_method: string, path: string) => {
+        removed.push(path.split('/').at(-1)!);
+        return { rsc: 2002, body: {} };
+      },
+    } as unknown as M2MClient;
+    const bounded = new MonitoringPipeline({ ...deps, cse, maxQueued: 1 });
+    const state = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(() => 'answered'),
+        new Promise((r) => setTimeout(() => r('waiting'), 50)),
+      ]);
+    const a = bounded.receive(PT, await sealed(600, 14), 'cin-a');
+    const b = bounded.receive(PT, await sealed(601, 14), 'cin-b');
+    const c = bounded.receive(PT, await sealed(602, 14));
+    expect(await state(a.acknowledged)).toBe('answered'); // assessed, queued, still in its inbox
+    expect(await state(b.acknowledged)).toBe('waiting'); // the queue holds one already
+    expect(await state(c.acknowledged)).toBe('waiting'); // no inbox holds it: only publishing makes it safe
+    expect(removed).toEqual([]); // nothing leaves the inbox before it is published
+    release();
+    await Promise.all([b.acknowledged, c.acknowledged]);
+    expect(await a.outcome).toMatchObject({ status: 'published' });
+    expect(removed).toEqual(['cin-a', 'cin-b']);
+  });
 });

@@ -1,4 +1,4 @@
-import { Rsc, TutelaError } from '../../core/errors.js';
+import { TutelaError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { M2MClient } from '../../core/m2m/index.js';
 import type { HpkeKeyPair } from '../../crypto/hpke.js';
@@ -18,7 +18,7 @@ import { label } from '../privacy/label.js';
 import { versions } from '../privacy/redact.js';
 import type { RuleSet } from '../privacy/rules.js';
 import type { AppDb } from '../store/db.js';
-import { patientPaths } from '../layout/patient-layout.js';
+import { INBOX_PAGE, listInbox, removeFromInbox } from './inbox.js';
 import { openInboxReading, type RejectReason } from './open.js';
 import { ALERT_FROM, publishVersions } from './publish.js';
 import { PublishQueue } from './publish-queue.js';
@@ -49,6 +49,27 @@ export interface PipelineDeps {
   ) => Promise<void>;
   /** How many readings are redacted, sealed and published at once (default 16; docs/benchmarks.md). */
   publishConcurrency?: number;
+  /**
+   * How many assessed readings may wait to be published while deliveries
+   * are still answered as soon as they are assessed (default 2,048); beyond
+   * it a delivery is answered only once its reading is published, so the
+   * CSE holds the rest.
+   */
+  maxQueued?: number;
+  /** The pause before a failed publish is tried again (ms; default 500, doubling up to `retryMaxMs`, default 30 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** A reading taken in: when its delivery may be answered, and how it ends. */
+export interface Received {
+  /**
+   * Settles once the reading is assessed and waits, still in its inbox, to
+   * be published, or once it is done; rejects on a failure before that
+   * (the CSE then delivers it again).
+   */
+  acknowledged: Promise<void>;
+  outcome: Promise<Outcome>;
 }
 
 export type Outcome =
@@ -75,72 +96,172 @@ interface Assessed {
   assessment: Assessment;
 }
 
+/** A first half's result: how the reading ends, and whether it waits in the publish queue. */
+interface FirstHalf {
+  outcome: Promise<Outcome>;
+  queued: boolean;
+}
+
 /**
  * The application server's pipeline for one sealed reading, as separate
  * stages: open → verify → map → assess, then label → redact → seal →
  * publish. The first half is cheap and runs for every reading as it
- * arrives; its findings go to the alert lifecycle at once. The second half
- * (most of the work) runs in a PublishQueue, a few readings at a time, and
- * patients with a tick of CL medium or high go first: a deteriorating
- * patient never waits behind the ward's routine readings (DESIGN.md step 9).
- * Each half keeps each patient's readings in arrival order, so the replay
- * guard and the published order agree; patients run concurrently. A
- * rejected reading is audited and dropped; it never stops the pipeline.
+ * arrives; its findings go to the alert lifecycle at once, and the CSE's
+ * delivery is answered then: the reading stays in the patient's inbox
+ * until it is published, so the inbox, not the CSE's outbox, holds the
+ * backlog, and a restart picks it up there (`sweep`). The second half
+ * (most of the work) runs in a PublishQueue, a few readings at a time,
+ * patients with a tick of CL medium or high first, and a failed publish is
+ * tried again in place: a deteriorating patient never waits behind the
+ * ward's routine readings (DESIGN.md step 9). Each half keeps each
+ * patient's readings in arrival order, so the replay guard and the
+ * published order agree; patients run concurrently. A rejected reading is
+ * audited and dropped; it never stops the pipeline.
  */
 export class MonitoringPipeline {
-  /** Each patient's first half, chained: assessment sees readings in order. */
+  /** Each patient's first halves, chained: assessment sees readings in order. */
   private readonly assessing = new Map<string, Promise<unknown>>();
   /** Readings (`dev:seq`) assessed and not yet published: a second delivery joins the first. */
   private readonly underway = new Map<string, Promise<Outcome>>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly publishing: PublishQueue;
+  private readonly maxQueued: number;
+  private readonly resweeps = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   constructor(private readonly deps: PipelineDeps) {
-    this.publishing = new PublishQueue(deps.publishConcurrency ?? 16);
+    this.maxQueued = deps.maxQueued ?? 2048;
+    this.publishing = new PublishQueue({
+      limit: deps.publishConcurrency ?? 16,
+      retryBaseMs: deps.retryBaseMs ?? 500,
+      retryMaxMs: deps.retryMaxMs ?? 30_000,
+      onFailure: (pt, err, failures, pauseMs) =>
+        deps.log.warn({ err, pt, failures, pauseMs }, 'publishing failed; trying again'),
+    });
   }
 
-  /** Processes one reading that arrived in patient `pt`'s inbox. */
+  /** Processes one reading that arrived in patient `pt`'s inbox; settles as it ends. */
   process(pt: string, con: unknown, inboxRn?: string): Promise<Outcome> {
-    const previous = this.assessing.get(pt) ?? Promise.resolve();
-    // The first half hands back the second's promise wrapped, so the chain does not wait for it.
-    const first = previous.catch(() => undefined).then(() => this.firstHalf(pt, con));
-    this.assessing.set(pt, first);
-    const forget = () => {
-      if (this.assessing.get(pt) === first) this.assessing.delete(pt);
-    };
-    first.then(forget, forget);
-    const run = first
-      .then(({ outcome }) => outcome)
-      .then(async (outcome) => {
-        if (inboxRn) await this.removeFromInbox(pt, inboxRn);
-        return outcome;
-      });
-    this.pending.add(run);
-    const settled = () => this.pending.delete(run);
-    run.then(settled, settled);
-    return run;
+    return this.receive(pt, con, inboxRn).outcome;
   }
 
-  /** Waits for every reading under way (at shutdown, before the database closes). */
-  async drain(): Promise<void> {
+  /** Takes in one delivered reading of patient `pt` (the notify route answers on `acknowledged`). */
+  receive(pt: string, con: unknown, inboxRn?: string): Received {
+    return this.follow(
+      pt,
+      this.chain(pt, () => this.firstHalf(pt, con)),
+      inboxRn,
+    );
+  }
+
+  /**
+   * Picks up what waits in patient `pt`'s inbox: readings whose delivery was
+   * answered but which were not published when the last process ended, or
+   * whose notification never came. Chained like a delivery, so readings
+   * delivered later are assessed after these; one delivered again joins
+   * its first run. A full page is followed by another look once it is
+   * done; a failure, by another look later. Resolves with how many it found.
+   */
+  sweep(pt: string): Promise<number> {
+    const d = this.deps;
+    const found = this.chain(pt, async () => {
+      const waiting = await listInbox(d.cse, d.cseRn, pt);
+      const outcomes: Promise<Outcome>[] = [];
+      for (const r of waiting) {
+        const first = this.firstHalf(pt, r.con);
+        outcomes.push(this.follow(pt, first, r.rn).outcome);
+        await first;
+      }
+      return { count: waiting.length, outcomes };
+    });
+    const again = (delayMs: number) => {
+      if (this.closed) return;
+      const timer = setTimeout(() => {
+        this.resweeps.delete(timer);
+        void this.sweep(pt);
+      }, delayMs);
+      this.resweeps.add(timer);
+    };
+    return found.then(
+      ({ count, outcomes }) => {
+        if (count >= INBOX_PAGE) void Promise.allSettled(outcomes).then(() => again(0));
+        return count;
+      },
+      (err: unknown) => {
+        d.log.error({ err, pt }, 'inbox not swept; trying again later');
+        again(d.retryMaxMs ?? 30_000);
+        return 0;
+      },
+    );
+  }
+
+  /**
+   * At shutdown: starts no more publishing, then waits for what is under
+   * way. Readings not yet published stay in their inboxes for the next
+   * start's sweep.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.resweeps) clearTimeout(t);
+    this.publishing.close();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
+  /** Runs `step` after the patient's earlier first halves (and sweeps). */
+  private chain<T>(pt: string, step: () => Promise<T>): Promise<T> {
+    const previous = this.assessing.get(pt) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(step);
+    this.assessing.set(pt, next);
+    const forget = () => {
+      if (this.assessing.get(pt) === next) this.assessing.delete(pt);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  /**
+   * Ties a first half to its inbox removal, to close()'s wait, and to the
+   * moment its delivery may be answered: once assessed and queued if it is
+   * in an inbox and the queue is not full, otherwise once it is done.
+   */
+  private follow(pt: string, first: Promise<FirstHalf>, inboxRn?: string): Received {
+    const d = this.deps;
+    const outcome = first
+      .then((f) => f.outcome)
+      .then(async (o) => {
+        if (inboxRn) await removeFromInbox(d.cse, d.cseRn, pt, inboxRn, d.log);
+        return o;
+      });
+    this.pending.add(outcome);
+    const settled = () => this.pending.delete(outcome);
+    outcome.then(settled, settled);
+    const acknowledged = first.then(async (f) => {
+      if (!(f.queued && inboxRn && this.underway.size <= this.maxQueued)) await outcome;
+    });
+    // Callers that only want the outcome (tests, the sweep) leave this unread.
+    acknowledged.catch(() => undefined);
+    return { acknowledged, outcome };
+  }
+
   /** Open, verify, map and assess; tell the alert lifecycle; queue the rest. */
-  private async firstHalf(pt: string, con: unknown): Promise<{ outcome: Promise<Outcome> }> {
+  private async firstHalf(pt: string, con: unknown): Promise<FirstHalf> {
     const d = this.deps;
     const opened = await openInboxReading(con, { pt, appKey: d.appKey, gateways: d.gateways });
-    if (!opened.ok) return { outcome: this.reject(pt, opened.reason, opened.detail, opened.dev) };
+    if (!opened.ok)
+      return {
+        outcome: this.reject(pt, opened.reason, opened.detail, opened.dev),
+        queued: false,
+      };
     const { batch, dev, seq } = opened;
     const src = `${dev}:${seq}`;
     const already = this.underway.get(src);
-    if (already) return { outcome: already };
+    if (already) return { outcome: already, queued: true };
     const settings = await d.settingsOf(pt);
     let assessment: Assessment;
     try {
       assessment = d.assessor.assess(pt, batch, settings);
     } catch (err) {
-      return { outcome: this.unprocessable(err, pt, dev, seq) };
+      return { outcome: this.unprocessable(err, pt, dev, seq), queued: false };
     }
     await d.observe?.(pt, assessment.findings, assessment.assessed);
     const reading: Assessed = { pt, dev, seq, src, batch, assessment };
@@ -149,7 +270,7 @@ export class MonitoringPipeline {
     this.underway.set(src, outcome);
     const done = () => this.underway.delete(src);
     outcome.then(done, done);
-    return { outcome };
+    return { outcome, queued: true };
   }
 
   /** Label, redact, seal and publish; only then is the reading accepted. */
@@ -163,7 +284,7 @@ export class MonitoringPipeline {
     } catch (err) {
       return this.unprocessable(err, pt, dev, seq);
     }
-    // Failures from here on (CSE, database) are transient: they propagate and the CSE retries.
+    // Failures from here on (CSE, database) are transient: the queue tries again after a pause.
     try {
       await publishVersions(d.cse, d.keyring, d.cseRn, {
         pt,
@@ -195,25 +316,6 @@ export class MonitoringPipeline {
   private unprocessable(err: unknown, pt: string, dev: string, seq: number): Promise<Outcome> {
     this.deps.log.error({ err, pt, dev, seq }, 'a stage failed on an authentic reading');
     return this.reject(pt, 'unprocessable', `a stage failed on reading ${seq}`, dev);
-  }
-
-  /**
-   * The inbox is a transit queue: a reading leaves it once it is published or
-   * refused for good. Raw readings are sealed to the application server's own
-   * key, not to the patient's, so leaving them would outlive an erasure. The
-   * name comes from an unauthenticated notification, so it is checked to be a
-   * plain resource name and addressed under this patient's inbox: nothing
-   * else can be deleted this way.
-   */
-  private async removeFromInbox(pt: string, rn: string): Promise<void> {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(rn) || rn === '.' || rn === '..') return;
-    const path = `${patientPaths(this.deps.cseRn, pt).inbox}/${rn}`;
-    const res = await this.deps.cse.request('DELETE', path);
-    if (res.rsc !== Rsc.DELETED && res.rsc !== Rsc.NOT_FOUND)
-      this.deps.log.warn(
-        { pt, rn, rsc: res.rsc },
-        'processed reading could not be removed from the inbox',
-      );
   }
 
   private async reject(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PublishQueue } from './publish-queue.js';
+import { PublishQueue, QueueClosedError } from './publish-queue.js';
 
 /** A task that records its start and finishes when told to. */
 function gate(log: string[], name: string) {
@@ -16,10 +16,12 @@ function gate(log: string[], name: string) {
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
+const queue = (limit: number, more: Partial<ConstructorParameters<typeof PublishQueue>[0]> = {}) =>
+  new PublishQueue({ limit, retryBaseMs: 10, retryMaxMs: 40, ...more });
 
 describe('PublishQueue', () => {
   it('runs at most `limit` jobs at once and one per patient, in arrival order', async () => {
-    const q = new PublishQueue(2);
+    const q = queue(2);
     const log: string[] = [];
     const a1 = gate(log, 'a1');
     const a2 = gate(log, 'a2');
@@ -45,7 +47,7 @@ describe('PublishQueue', () => {
   });
 
   it('serves a patient with an urgent job before every routine one, taking its earlier jobs along', async () => {
-    const q = new PublishQueue(1);
+    const q = queue(1);
     const log: string[] = [];
     const [x1, a1, b1, c1, c2] = ['x1', 'a1', 'b1', 'c1', 'c2-urgent'].map((n) => gate(log, n));
     const jobs = [
@@ -70,15 +72,43 @@ describe('PublishQueue', () => {
     expect(log).toEqual(['x1', 'c1', 'c2-urgent', 'a1', 'b1']);
   });
 
-  it('passes a failure to its caller and goes on with the next job', async () => {
-    const q = new PublishQueue(1);
-    const failed = q.run('a', false, () => Promise.reject(new Error('CSE away')));
-    const next = q.run('a', false, async () => 'next');
-    await expect(failed).rejects.toThrow('CSE away');
-    await expect(next).resolves.toBe('next');
+  it('retries a failed job first in its line after a doubling pause; other patients go on meanwhile', async () => {
+    const pauses: number[] = [];
+    const q = queue(1, { onFailure: (_pt, _err, _n, pause) => pauses.push(pause) });
+    const log: string[] = [];
+    let tries = 0;
+    const flaky = q.run('a', false, async () => {
+      log.push(`a1 try ${++tries}`);
+      if (tries < 4) throw new Error('CSE away');
+      return 'a1';
+    });
+    const a2 = q.run('a', false, async () => (log.push('a2'), 'a2'));
+    const b1 = q.run('b', false, async () => (log.push('b1'), 'b1'));
+    await expect(Promise.all([flaky, a2, b1])).resolves.toEqual(['a1', 'a2', 'b1']);
+    // b ran while a paused; a's second tick waited for its first, whatever it took.
+    expect(log).toEqual(['a1 try 1', 'b1', 'a1 try 2', 'a1 try 3', 'a1 try 4', 'a2']);
+    expect(pauses).toEqual([10, 20, 40]);
+  });
+
+  it('at close rejects what has not run, paused retries included; a running job finishes', async () => {
+    const q = queue(1, { retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const log: string[] = [];
+    const paused = q.run('a', false, () => Promise.reject(new Error('CSE away')));
+    await settle();
+    const running = gate(log, 'b1');
+    const b1 = q.run('b', false, running.task);
+    const queued = q.run('c', true, async () => 'c1');
+    await settle();
+    expect(log).toEqual(['b1']);
+    q.close();
+    await expect(paused).rejects.toBeInstanceOf(QueueClosedError);
+    await expect(queued).rejects.toBeInstanceOf(QueueClosedError);
+    running.open();
+    await expect(b1).resolves.toBe('b1');
+    await expect(q.run('d', false, async () => 'd1')).rejects.toBeInstanceOf(QueueClosedError);
   });
 
   it('refuses a limit below one', () => {
-    expect(() => new PublishQueue(0)).toThrow(RangeError);
+    expect(() => queue(0)).toThrow(RangeError);
   });
 });
