@@ -21,6 +21,7 @@ import type { AppDb } from '../store/db.js';
 import { INBOX_PAGE, listInbox, removeFromInbox } from './inbox.js';
 import { openInboxReading, type RejectReason } from './open.js';
 import { ALERT_FROM, publishVersions } from './publish.js';
+import { LoopGovernor } from './loop-governor.js';
 import { PublishQueue } from './publish-queue.js';
 
 export interface PipelineDeps {
@@ -47,8 +48,13 @@ export interface PipelineDeps {
     findings: readonly Finding[],
     assessed: readonly string[],
   ) => Promise<void>;
-  /** How many readings are redacted, sealed and published at once (default 16; docs/benchmarks.md). */
+  /**
+   * At most how many readings are redacted, sealed and published at once
+   * (default 16; docs/benchmarks.md). Fewer while the event loop is slow to
+   * answer (LoopGovernor), unless `adaptive` is false.
+   */
   publishConcurrency?: number;
+  adaptive?: boolean;
   /**
    * How many assessed readings may wait to be published while deliveries
    * are still answered as soon as they are assessed (default 2,048); beyond
@@ -127,17 +133,29 @@ export class MonitoringPipeline {
   private readonly publishing: PublishQueue;
   private readonly maxQueued: number;
   private readonly resweeps = new Set<NodeJS.Timeout>();
+  private readonly governor: LoopGovernor | undefined;
   private closed = false;
 
   constructor(private readonly deps: PipelineDeps) {
     this.maxQueued = deps.maxQueued ?? 2048;
-    this.publishing = new PublishQueue({
-      limit: deps.publishConcurrency ?? 16,
+    const limit = deps.publishConcurrency ?? 16;
+    const publishing = new PublishQueue({
+      limit,
       retryBaseMs: deps.retryBaseMs ?? 500,
       retryMaxMs: deps.retryMaxMs ?? 30_000,
       onFailure: (pt, err, failures, pauseMs) =>
         deps.log.warn({ err, pt, failures, pauseMs }, 'publishing failed; trying again'),
     });
+    this.publishing = publishing;
+    // Keeps the loop free for the first halves (alerts) when the platform is overloaded.
+    if (deps.adaptive !== false)
+      this.governor = new LoopGovernor({
+        max: limit,
+        highMs: 20,
+        lowMs: 8,
+        everyMs: 100,
+        onChange: (n) => publishing.setLimit(n),
+      });
   }
 
   /** Processes one reading that arrived in patient `pt`'s inbox; settles as it ends. */
@@ -202,6 +220,7 @@ export class MonitoringPipeline {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.governor?.close();
     for (const t of this.resweeps) clearTimeout(t);
     this.publishing.close();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

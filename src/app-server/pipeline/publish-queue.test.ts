@@ -108,6 +108,29 @@ describe('PublishQueue', () => {
     await expect(q.run('d', false, async () => 'd1')).rejects.toBeInstanceOf(QueueClosedError);
   });
 
+  it('follows a new limit: more start at once when it grows; running jobs finish when it shrinks', async () => {
+    const q = queue(1);
+    const log: string[] = [];
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => gate(log, n));
+    const jobs = [a, b, c, d].map((g, i) => q.run(`p${i}`, false, g!.task));
+    await settle();
+    expect(log).toEqual(['a']);
+    q.setLimit(3);
+    await settle();
+    expect(log).toEqual(['a', 'b', 'c']);
+    q.setLimit(1);
+    a!.open();
+    b!.open();
+    await settle();
+    expect(log).toEqual(['a', 'b', 'c']); // c still runs: d waits until it is alone
+    c!.open();
+    await settle();
+    expect(log).toEqual(['a', 'b', 'c', 'd']);
+    d!.open();
+    await Promise.all(jobs);
+    expect(() => q.setLimit(0)).toThrow(RangeError);
+  });
+
   it('refuses a limit below one', () => {
     expect(() => queue(0)).toThrow(RangeError);
   });

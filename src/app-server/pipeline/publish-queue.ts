@@ -17,13 +17,19 @@ interface PatientJobs {
 }
 
 export interface PublishQueueOptions {
-  /** How many jobs run at once. */
+  /** How many jobs run at once (at first: `setLimit` changes it). */
   limit: number;
   /** The pause after a job's first failure (ms); it doubles with each failure in a row, up to `retryMaxMs`. */
   retryBaseMs: number;
   retryMaxMs: number;
   /** Hears each failure before the pause (for the log). */
   onFailure?: (pt: string, err: unknown, failures: number, pauseMs: number) => void;
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError('limit must be a positive integer');
+  return limit;
 }
 
 /** Why a queued job settled without running: the queue was closed. */
@@ -55,10 +61,16 @@ export class PublishQueue {
   private readonly normalLine = new Set<string>();
   private running = 0;
   private closed = false;
+  private limit: number;
 
   constructor(private readonly opts: PublishQueueOptions) {
-    if (!Number.isInteger(opts.limit) || opts.limit < 1)
-      throw new RangeError('limit must be a positive integer');
+    this.limit = checkedLimit(opts.limit);
+  }
+
+  /** Changes how many jobs run at once: more start now; beyond it, running jobs finish first. */
+  setLimit(limit: number): void {
+    this.limit = checkedLimit(limit);
+    this.pump();
   }
 
   /** Queues `task` for patient `pt`; settles as the task finally succeeds, or at close. */
@@ -95,7 +107,7 @@ export class PublishQueue {
   }
 
   private pump(): void {
-    while (this.running < this.opts.limit) {
+    while (this.running < this.limit) {
       const line = this.urgentLine.size > 0 ? this.urgentLine : this.normalLine;
       const next = line.values().next();
       if (next.done) return;
