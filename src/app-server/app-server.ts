@@ -231,9 +231,11 @@ export class AppServer {
 
   private mount(app: FastifyInstance): void {
     const { config, log } = this.opts;
-    // Open live alert channels would keep the HTTP server from closing: they end first.
+    // Open live alert channels would keep the HTTP server from closing: they end first, and an
+    // upgrade still being authenticated then is answered 503 rather than attached to no one.
     app.addHook('preClose', (done) => {
       this.alerts.live.close();
+      this.alertUpgrade.close();
       done();
     });
     void app.register(notifyRoute, {

@@ -26,6 +26,7 @@ import type { Authenticate } from '../app-server/api/auth.js';
 import { platformAuthenticate } from './authenticate.js';
 import { cseOriginatorAuth } from './cse-auth.js';
 import { clientCredentials } from './client-credentials.js';
+import { httpShutdown } from './http-shutdown.js';
 import { DEMO_PEOPLE, patientUser } from './demo/ward.js';
 
 export interface Platform {
@@ -186,9 +187,13 @@ async function serve(
         : undefined,
   });
   let appToken: ReturnType<typeof clientCredentials> | undefined;
-  app.server.on('upgrade', (req, socket, head) => {
-    if (appServer?.handleUpgrade(req, socket, head)) return;
-    if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
+  // After AppServer.create: its preClose hook (the live alert channel) runs before this one's.
+  const shutdown = httpShutdown(app, {
+    log,
+    route: (req, socket, head) => {
+      if (appServer?.handleUpgrade(req, socket, head)) return;
+      if (!cse.handleUpgrade(req, socket, head)) socket.destroy();
+    },
   });
 
   try {
@@ -230,9 +235,11 @@ async function serve(
     app,
     databaseLocation: database.location,
     async close() {
-      // The CSE stops delivering first, then HTTP stops (in-flight requests finish), then storage.
+      // The CSE stops delivering first, then HTTP stops (in-flight requests finish, within a
+      // grace period), then storage. No WebSocket is accepted once the close has begun.
+      shutdown.refuseUpgrades();
       await cse.close();
-      await app.close();
+      await shutdown.close();
       await appServer?.close();
       await appToken?.close();
       await devices?.close();
