@@ -59,6 +59,7 @@ export class CaregiverSession {
   private device: string | undefined;
   private ws: WebSocket | undefined;
   private closing = false;
+  private reconnect: NodeJS.Timeout | undefined;
   me: Me | undefined;
 
   constructor(private readonly opts: SessionOptions) {
@@ -108,6 +109,7 @@ export class CaregiverSession {
     const connect = async () => {
       // The CSE checks the token against the AE before upgrading (docs/cse.md, Authentication).
       const protocols = ['oneM2M.json', `${WS_BEARER_PREFIX}${await this.token()}`];
+      if (this.closing) return;
       return new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(wsUrl, protocols, this.opts.ca ? { ca: this.opts.ca } : {});
         this.ws = ws;
@@ -123,7 +125,7 @@ export class CaregiverSession {
         ws.on('close', () => {
           if (this.closing) return;
           onProblem(`notification channel closed; reconnecting in ${pauseMs / 1000} s`);
-          setTimeout(() => {
+          this.reconnect = setTimeout(() => {
             connect().catch((err: unknown) => {
               onProblem(`reconnecting failed: ${(err as Error).message}`);
               ws.emit('close');
@@ -230,6 +232,8 @@ export class CaregiverSession {
 
   async close(): Promise<void> {
     this.closing = true;
+    // A reconnection still to come would open a channel no one closes.
+    clearTimeout(this.reconnect);
     this.ws?.close();
     for (const k of this.keys.values()) k.fill(0);
     this.keys.clear();
