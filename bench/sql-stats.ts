@@ -9,18 +9,20 @@ type Method = (...args: unknown[]) => unknown;
  * Counts and times every better-sqlite3 statement this process runs on its
  * main thread, by database (the file's name: cse, app) and kind (the SQL's
  * first word: select, insert, update, delete, begin, commit, savepoint,
- * release…). Installed in the pipeline server before the platform opens its
+ * release…; with `byTable`, followed by the statement's first table). Installed in the pipeline server before the platform opens its
  * databases; costs two clock reads per statement. Worker threads (the WAL
  * checkpointer) have their own connections and are not counted.
  */
-export function instrumentSqlite(): () => SqlStats {
+export function instrumentSqlite(byTable = false): () => SqlStats {
   const stats: SqlStats = {};
   const proto = SQLite.prototype as unknown as { prepare: Method };
   const prepare = proto.prepare;
   proto.prepare = function (this: { name: string }, ...args: unknown[]) {
     const stmt = prepare.apply(this, args) as Record<string, Method>;
     const db = /([^/\\]+)\.sqlite$/.exec(this.name)?.[1] ?? 'other';
-    const kind = /^\s*(\w+)/.exec(String(args[0]))?.[1]?.toLowerCase() ?? 'other';
+    const text = String(args[0]);
+    let kind = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'other';
+    if (byTable) kind += ` ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(text)?.[1] ?? ''}`.trimEnd();
     const entry = ((stats[db] ??= {})[kind] ??= { n: 0, ms: 0 });
     for (const name of ['run', 'get', 'all', 'iterate']) {
       const original = stmt[name];
