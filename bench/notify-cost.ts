@@ -7,6 +7,7 @@
  * profile of each measured window broken down by stage, in µs per create.
  *
  *   npm run build --silent && node dist/bench/notify-cost.js --rate 2400 --seconds 8 [--profile] [--sql]
+ *     [--notify '{"pipelining":1}']
  *
  * Not part of `npm run bench`: a tool for work on the notification path
  * (docs/benchmarks.md, "The notification's own cost").
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
     sql: { type: 'boolean', default: false },
+    // Overrides of cse.notify (JSON), e.g. '{"pipelining":1}'.
+    notify: { type: 'string', default: '{}' },
   },
 });
 const rate = Number(values.rate);
@@ -138,7 +141,10 @@ const cse = await startChild(benchScript('cse-server'), {
   cwd: scratch.dir,
   env: {
     ...childEnv(),
-    BENCH_CSE_OVERRIDES: JSON.stringify({ dataDir: join(scratch.dir, 'data') }),
+    BENCH_CSE_OVERRIDES: JSON.stringify({
+      dataDir: join(scratch.dir, 'data'),
+      cse: { notify: JSON.parse(values.notify) as unknown },
+    }),
     ...(values.sql ? { BENCH_SQL_STATS: '1' } : {}),
   },
 });

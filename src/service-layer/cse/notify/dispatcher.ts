@@ -1,5 +1,5 @@
 import type { Logger } from '../../../core/log.js';
-import { outbox, type OutboxRow } from './outbox.js';
+import { keptOnceDelivered, outbox, type OutboxRow } from './outbox.js';
 import type { CseDb } from '../store/resource-store.js';
 import type { WriteQueue } from '../procedures/write-queue.js';
 
@@ -75,7 +75,8 @@ export class Dispatcher {
   private readonly known = new Set<number>();
   private readonly queues = new Map<string, TargetQueue>();
   private readonly batches = new Map<string, { rows: OutboxRow[]; timer?: NodeJS.Timeout }>();
-  private delivered: number[] = [];
+  /** Delivered, to be marked so (kept) or removed (not kept: keptOnceDelivered). */
+  private delivered = { kept: [] as number[], dropped: [] as number[], count: 0 };
   private inflight = 0;
   private pumpScheduled = false;
   private flushing: Promise<void> | undefined;
@@ -180,22 +181,38 @@ export class Dispatcher {
     this.inflight++;
     q.inflight++;
     const first = rows[0]!;
-    this.transport(target, first.id, body, first.seq)
-      .then(
-        (result) => (result === 'delivered' ? this.succeeded(rows) : this.parked(rows)),
-        (err: unknown) => this.failed(rows, err),
-      )
+    // One continuation per notification; the common case (delivered) settles synchronously.
+    this.transport(target, first.id, body, first.seq).then(
+      (result) => {
+        if (result === 'delivered') {
+          try {
+            this.succeeded(rows);
+          } finally {
+            this.settled(q);
+          }
+        } else this.afterwards(q, this.parked(rows));
+      },
+      (err: unknown) => this.afterwards(q, this.failed(rows, err)),
+    );
+  }
+
+  private afterwards(q: TargetQueue, bookkeeping: Promise<void>): void {
+    bookkeeping
       .catch((err: unknown) => this.opts.log.error({ err }, 'notification bookkeeping failed'))
-      .finally(() => {
-        this.inflight--;
-        q.inflight--;
-        this.schedulePump();
-      });
+      .finally(() => this.settled(q));
+  }
+
+  private settled(q: TargetQueue): void {
+    this.inflight--;
+    q.inflight--;
+    this.schedulePump();
   }
 
   private succeeded(rows: OutboxRow[]): void {
-    for (const r of rows) this.delivered.push(r.seq);
-    if (this.delivered.length >= 256) void this.flushDelivered();
+    const d = this.delivered;
+    for (const r of rows) (keptOnceDelivered(r.target) ? d.kept : d.dropped).push(r.seq);
+    d.count += rows.length;
+    if (d.count >= 256) void this.flushDelivered();
     else this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 5).unref();
   }
 
@@ -208,17 +225,27 @@ export class Dispatcher {
     setTimeout(() => seqs.forEach((seq) => this.known.delete(seq)), 2 * this.opts.scanMs).unref();
   }
 
-  /** Marks delivered in batches; ids leave `known` only once the outbox says delivered. */
+  /**
+   * Marks delivered in batches, or removes the rows nobody will read again;
+   * ids leave `known` only once the outbox says so.
+   */
   private async flushDelivered(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.flushing) await this.flushing;
-    if (this.delivered.length === 0) return;
-    const ids = this.delivered;
-    this.delivered = [];
+    if (this.delivered.count === 0) return;
+    const { kept, dropped } = this.delivered;
+    this.delivered = { kept: [], dropped: [], count: 0 };
+    const ids = [...kept, ...dropped];
     const at = this.opts.now();
     this.flushing = this.opts.writes
-      .run({ work: (tx) => outbox.markDelivered(tx, ids, at), persist: async () => undefined })
+      .run({
+        work: async (tx) => {
+          if (kept.length > 0) await outbox.markDelivered(tx, kept, at);
+          if (dropped.length > 0) await outbox.dropDelivered(tx, dropped);
+        },
+        persist: async () => undefined,
+      })
       .then(() => this.forget(ids))
       .catch((err: unknown) => {
         this.opts.log.error(

@@ -9,6 +9,10 @@ import { dropPostgresSchema } from '../../../core/db/postgres.js';
 import { databaseTargets, openTestDatabase, type TestDatabase } from '../../../core/db/testing.js';
 import { cseMigrations } from '../store/migrations.js';
 import type { CseTables } from '../store/tables.js';
+import { silentLogger } from '../../../core/log.js';
+import { eventually } from '../../../../test/support/receiver.js';
+import { WriteQueue } from '../procedures/write-queue.js';
+import { Dispatcher } from './dispatcher.js';
 import { outbox, type NewOutboxRow } from './outbox.js';
 
 const row = (id: string, target: string): NewOutboxRow => ({
@@ -61,6 +65,42 @@ describe.each(databaseTargets())('notification outbox on $name', (target) => {
       );
       expect(plan.rows.map((r) => r.detail).join(' ')).toContain('notifications_replay');
     }
+  });
+
+  it('keeps delivered notifications to an AE for its replay and removes those to a URL', async () => {
+    database = await openTestDatabase<CseTables>(target, {
+      zone: 'cse',
+      migrations: cseMigrations,
+    });
+    const db = database.db;
+    const url = 'http://127.0.0.1:9/n';
+    const dispatcher = new Dispatcher(db, () => Promise.resolve('delivered' as const), {
+      concurrency: 8,
+      perTarget: 8,
+      retryBaseMs: 10,
+      retryMaxMs: 100,
+      giveUpAfterMs: 60_000,
+      retainDeliveredMs: 60_000,
+      scanMs: 60_000,
+      now: Date.now,
+      log: silentLogger,
+      writes: new WriteQueue(db),
+    });
+    const rows = await outbox.insert(db, [row('a1', 'CAe'), row('u1', url), row('u2', url)]);
+    dispatcher.enqueue(rows);
+    await eventually(
+      async () =>
+        (
+          await outbox.pendingBySeq(
+            db,
+            rows.map((r) => r.seq),
+          )
+        ).length === 0,
+    );
+    await dispatcher.close();
+    const left = await db.selectFrom('notifications').select(['id', 'status']).execute();
+    expect(left).toEqual([{ id: 'a1', status: 'delivered' }]);
+    expect((await outbox.since(db, 'CAe', 0)).map((r) => r.id)).toEqual(['a1']);
   });
 });
 

@@ -12,6 +12,13 @@ const CHUNK = 500;
 /** Only AE targets are looked up by target: the outbox's index on it leaves URLs (this pattern) out. */
 const urlPattern = sql.lit('http%');
 
+/**
+ * Whether notifications to this target are kept once delivered: those to an
+ * AE are, for its replay when it reconnects; those to a notification URL are
+ * never read again (the same rule as the index's pattern above).
+ */
+export const keptOnceDelivered = (target: string): boolean => !target.startsWith('http');
+
 // One notification row per subscriber and event: the hot path, compiled once.
 const insertOne = preparedRecord((db: CseDb, row: NewOutboxRow) =>
   db.insertInto('notifications').values(row).returning('seq'),
@@ -20,7 +27,8 @@ const insertOne = preparedRecord((db: CseDb, row: NewOutboxRow) =>
 /**
  * The durable notification outbox. A notification is written in the same
  * transaction as the change that caused it, so an acknowledged change never
- * loses its notification; delivered ones stay for replay until purged.
+ * loses its notification; delivered ones to an AE stay for replay until
+ * purged, delivered ones to a URL go at once.
  */
 export const outbox = {
   async insert(db: CseDb, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
@@ -97,6 +105,17 @@ export const outbox = {
       await db
         .updateTable('notifications')
         .set({ status: 'delivered', delivered_at: at })
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .execute();
+    }
+  },
+
+  /** Delivered notifications that are not kept (see keptOnceDelivered): their rows go. */
+  async dropDelivered(db: CseDb, seqs: number[]): Promise<void> {
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      await db
+        .deleteFrom('notifications')
         .where('seq', 'in', seqs.slice(i, i + CHUNK))
         .where('status', '=', 'pending')
         .execute();
