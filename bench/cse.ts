@@ -128,8 +128,8 @@ async function startCse(
   return { child, ...(dropSchema ? { dropSchema } : {}) };
 }
 
-/** Registers the AE and creates its container. */
-async function setUp(cseUrl: string): Promise<void> {
+/** Registers the benchmark's AE and creates its container. */
+export async function setUp(cseUrl: string): Promise<void> {
   await m2mRequest(
     cseUrl,
     'POST',
@@ -146,18 +146,18 @@ async function setUp(cseUrl: string): Promise<void> {
   );
 }
 
-interface CpuSample {
+export interface CpuSample {
   atMs: number;
   cpuMs: number;
 }
 
-async function sampleCpu(cse: ChildServer): Promise<CpuSample> {
+export async function sampleCpu(cse: ChildServer): Promise<CpuSample> {
   const { cpuMs } = await cse.stats();
   return { atMs: performance.now(), cpuMs };
 }
 
 /** CPU µs per operation and the share of one core the CSE used between two samples. */
-function cpuSince(a: CpuSample, b: CpuSample, ops: number) {
+export function cpuSince(a: CpuSample, b: CpuSample, ops: number) {
   const cpu = b.cpuMs - a.cpuMs;
   return {
     usPerOp: ops > 0 ? (1000 * cpu) / ops : NaN,

@@ -16,13 +16,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchScript, startChild, type ChildServer } from './child.js';
-import { childEnv } from './cse.js';
+import { childEnv, cpuSince, sampleCpu, setUp } from './cse.js';
 import { tempDir } from './cleanup.js';
 import { saturate } from './load.js';
 import {
   AE,
   CONTAINER,
-  ORIGINATOR,
   cinBody,
   createHeaders,
   m2mRequest,
@@ -109,20 +108,17 @@ async function measure(
   await load(warmup, seqBase + 500_000_000);
   const sqlBefore = values.sql ? await cse.ask<SqlStats>('sql') : undefined;
   if (values.profile) await cse.ask('profileStart');
-  const a = await cse.stats();
-  const t0 = performance.now();
+  const a = await sampleCpu(cse);
   log(`${name}: ${seconds} s at ${rate}/s`);
   const paced = await load(seconds, seqBase);
-  const b = await cse.stats();
-  const wallMs = performance.now() - t0;
+  const used = cpuSince(a, await sampleCpu(cse), paced.ok);
   const file = join(profileDir, `${name}.cpuprofile`);
   if (values.profile) await cse.ask('profileStop', file);
-  const cpuMs = b.cpuMs - a.cpuMs;
   const phase: Phase = {
     ratePerSec: rate,
     achievedPerSec: round(paced.achievedPerSec),
-    cpuUsPerCreate: round((1000 * cpuMs) / paced.ok),
-    busyPct: round((100 * cpuMs) / wallMs),
+    cpuUsPerCreate: round(used.usPerOp),
+    busyPct: round(used.busyPct),
     createP50Ms: round(paced.latencyP50Ms),
     createP99Ms: round(paced.latencyP99Ms),
   };
@@ -152,20 +148,7 @@ const receiver = await startReceiver();
 try {
   const base = `${cse.info.url}/${String(cse.info.cse)}`;
   const vitals = `${base}/${AE}/${CONTAINER}`;
-  await m2mRequest(
-    base,
-    'POST',
-    { ...createHeaders(2), 'X-M2M-Origin': ORIGINATOR },
-    { 'm2m:ae': { rn: AE, api: 'Nbench', rr: true, srv: ['3'] } },
-    201,
-  );
-  await m2mRequest(
-    `${base}/${AE}`,
-    'POST',
-    createHeaders(3),
-    { 'm2m:cnt': { rn: CONTAINER } },
-    201,
-  );
+  await setUp(base);
   log('saturating for 3 s (warms the create path)');
   await saturate({
     url: vitals,
